@@ -1,0 +1,133 @@
+# dialhook: one hand-written GNU Makefile.
+#   make              release build: bin/dialhook-ingest, bin/dialhook-processor, bin/dialhookctl
+#   make SANITIZE=1   ASan+UBSan build (objects and binaries under build/san/)
+#   make deps         install what is missing (apt-get), quiet when all is there
+#   make check        deps, sanitizer build, unit tests, integration tests
+#   make run          deps, build, throwaway PostgreSQL, migrate, both daemons
+#   make bench-ingest | bench-processor | bench      benchmarks (not tests)
+
+PKGS      := libevent libpq libcjson libsodium
+STD       := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+WARN      := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -Wmissing-declarations -Wwrite-strings -Wpointer-arith -Wundef -Wcast-align \
+             -Wvla -Wnull-dereference -Wdouble-promotion -Werror
+OPT       ?= -O2
+DEBUG     ?= -g
+VERSION   := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+ifeq ($(SANITIZE),1)
+  OUT     := build/san
+  BIN     := build/san/bin
+  OPT     := -O1
+  SANFLAGS:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+  OUT     := build/rel
+  BIN     := bin
+  SANFLAGS:=
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS := $(STD) $(WARN) $(OPT) $(DEBUG) $(SANFLAGS) -MMD -MP -Icommon -I$(OUT)/gen \
+              -DDH_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS:= $(SANFLAGS) $(LDFLAGS)
+LIBS       := $(PKG_LIBS) -lm
+
+COMMON_SRC := $(wildcard common/*.c)
+INGEST_SRC := $(wildcard ingest/*.c)
+PROC_SRC   := $(wildcard processor/*.c)
+CTL_SRC    := $(wildcard processor/ctl/*.c)
+UNIT_SRC   := $(wildcard test/unit/test_*.c)
+MIGRATIONS := $(sort $(wildcard sql/[0-9][0-9][0-9]_*.sql))
+
+obj = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
+COMMON_OBJ := $(call obj,$(COMMON_SRC)) $(OUT)/obj/gen/migrations_data.o
+LIBDH      := $(OUT)/libdialhook.a
+UNIT_BIN   := $(patsubst test/unit/%.c,$(OUT)/test/%,$(UNIT_SRC))
+# A daemon is built once its main.c exists (the foundation lands before the daemons).
+BINARIES   := $(if $(wildcard ingest/main.c),$(BIN)/dialhook-ingest) \
+              $(if $(wildcard processor/main.c),$(BIN)/dialhook-processor) $(BIN)/dialhookctl
+
+.PHONY: all deps check unit integration run clean format format-check bench bench-ingest \
+        bench-processor fuzz faults docs-config
+.DEFAULT_GOAL := all
+
+all: $(BINARIES)
+
+$(OUT)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# SQL migrations are compiled into the binaries so a container needs no sql/ folder.
+$(OUT)/gen/migrations_data.c: $(MIGRATIONS) sql/embed.sh
+	@mkdir -p $(dir $@)
+	sh sql/embed.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(OUT)/obj/gen/migrations_data.o: $(OUT)/gen/migrations_data.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBDH): $(COMMON_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN)/dialhook-ingest: $(call obj,$(INGEST_SRC)) $(LIBDH)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BIN)/dialhook-processor: $(call obj,$(PROC_SRC)) $(LIBDH)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BIN)/dialhookctl: $(call obj,$(CTL_SRC)) $(LIBDH)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# Unit tests: one cmocka binary per test/unit/test_*.c, linked with common/ only,
+# plus the processor's pure modules (dispatch, handlers) when a test needs them.
+PROC_PURE_OBJ := $(call obj,$(filter-out processor/main.c,$(PROC_SRC)))
+$(OUT)/test/%: $(OUT)/obj/test/unit/%.o $(PROC_PURE_OBJ) $(LIBDH)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+
+deps:
+	@sh test/deps.sh
+
+unit: $(UNIT_BIN)
+	@sh test/run-unit.sh $(UNIT_BIN)
+
+# make check: the sanitizer build of everything, unit tests, then the integration suite.
+check: deps
+	@$(MAKE) --no-print-directory SANITIZE=1 all unit-bins
+	@$(MAKE) --no-print-directory SANITIZE=1 unit
+	@DIALHOOK_BIN_DIR=$(CURDIR)/build/san/bin sh test/run-integration.sh
+
+unit-bins: $(UNIT_BIN)
+.PHONY: unit-bins
+
+integration:
+	@DIALHOOK_BIN_DIR=$(CURDIR)/$(BIN) sh test/run-integration.sh
+
+run: deps all
+	@sh test/run.sh
+
+clean:
+	rm -rf build bin
+
+format:
+	clang-format -i common/*.[ch] ingest/*.[ch] processor/*.[ch] processor/ctl/*.[ch] test/unit/*.c
+
+format-check:
+	clang-format --dry-run --Werror common/*.[ch] ingest/*.[ch] processor/*.[ch] processor/ctl/*.[ch] test/unit/*.c
+
+-include $(shell find $(OUT) -name '*.d' 2>/dev/null)
+
+# Regenerate the option table in docs/configuration.md from the config table
+# (test_schema.py fails when the two differ).
+docs-config: $(BIN)/dialhookctl
+	@$(BIN)/dialhookctl config-table > build/config-table.md
+	@awk -v tbl=build/config-table.md ' \
+	    /<!-- config-table:begin -->/ { print; while ((getline l < tbl) > 0) print l; skip = 1; next } \
+	    /<!-- config-table:end -->/ { skip = 0 } !skip { print }' docs/configuration.md > build/configuration.md
+	@mv build/configuration.md docs/configuration.md
+	@echo "docs/configuration.md updated"

@@ -1,0 +1,191 @@
+/*
+ * log.c: line-oriented logging to stderr.
+ *
+ * Each line is formatted into a stack buffer and written with one write(2),
+ * so lines from several processes sharing a container's stderr never
+ * interleave mid-line.
+ */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOG_LINE_MAX 4096
+
+/* The logger's configuration: the only process-wide mutable state. */
+static struct {
+	const char	*component;
+	enum log_level	 level;
+	bool		 json;
+} log_state = { "dialhook", LOG_LEVEL_INFO, false };
+
+static const char *const log_level_names[] = { "debug", "info", "warn", "error" };
+
+void
+log_setup(const char *component, enum log_level level, bool json)
+{
+	log_state.component = component;
+	log_state.level = level;
+	log_state.json = json;
+}
+
+int
+log_level_parse(const char *s, enum log_level *out)
+{
+	for (size_t i = 0; i < sizeof(log_level_names) / sizeof(log_level_names[0]); i++) {
+		if (strcmp(s, log_level_names[i]) == 0) {
+			*out = (enum log_level)i;
+			return 0;
+		}
+	}
+	if (strcmp(s, "warning") == 0) {
+		*out = LOG_LEVEL_WARN;
+		return 0;
+	}
+	return -1;
+}
+
+bool
+log_enabled(enum log_level level)
+{
+	return level >= log_state.level;
+}
+
+char *
+log_escape(char *dst, size_t dstlen, const char *src, size_t srclen)
+{
+	size_t	 o = 0;
+
+	if (dstlen == 0)
+		return dst;
+	for (size_t i = 0; i < srclen; i++) {
+		unsigned char c = (unsigned char)src[i];
+		int need = (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') ? 6 : 1;
+
+		if (o + (size_t)need + 4 > dstlen) {
+			if (o + 4 <= dstlen)
+				memcpy(dst + o, "...", 3), o += 3;
+			break;
+		}
+		if (need == 6)
+			o += (size_t)snprintf(dst + o, dstlen - o, "\\u%04x", c);
+		else
+			dst[o++] = (char)c;
+	}
+	dst[o] = '\0';
+	return dst;
+}
+
+/* Append printf output to buf at *off, clamping at the end of buf. */
+static void
+log_append(char *buf, size_t len, size_t *off, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+
+	if (*off >= len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *off, len - *off, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*off = (*off + (size_t)n < len) ? *off + (size_t)n : len - 1;
+}
+
+/* Format the current UTC time as RFC 3339 with milliseconds. */
+static void
+log_timestamp(char *buf, size_t len)
+{
+	struct timespec	 ts;
+	struct tm	 tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (long)(ts.tv_nsec / 1000000) % 1000);
+}
+
+/*
+ * Split the formatted text at the first '|': the left part is the message,
+ * the right part the key=value pairs (emitted verbatim in text mode, turned
+ * into JSON members in json mode).
+ */
+static void
+log_emit(enum log_level level, const char *text)
+{
+	char		 line[LOG_LINE_MAX], ts[96];
+	const char	*bar = strchr(text, '|');
+	size_t		 msglen = bar ? (size_t)(bar - text) : strlen(text);
+	size_t		 off = 0;
+
+	log_timestamp(ts, sizeof(ts));
+	if (!log_state.json) {
+		log_append(line, sizeof(line), &off, "ts=%s level=%s comp=%s msg=\"%.*s\"",
+		    ts, log_level_names[level], log_state.component, (int)msglen, text);
+		if (bar)
+			log_append(line, sizeof(line), &off, " %s", bar + 1);
+	} else {
+		log_append(line, sizeof(line), &off,
+		    "{\"ts\":\"%s\",\"level\":\"%s\",\"comp\":\"%s\",\"msg\":\"%.*s\"",
+		    ts, log_level_names[level], log_state.component, (int)msglen, text);
+		for (const char *p = bar ? bar + 1 : NULL; p && *p;) {
+			const char *eq, *end;
+
+			while (*p == ' ')
+				p++;
+			eq = strchr(p, '=');
+			if (!*p || !eq)
+				break;
+			end = eq + 1;
+			if (*end == '"') {
+				end = strchr(end + 1, '"');
+				end = end ? end + 1 : eq + 1 + strlen(eq + 1);
+			} else
+				end += strcspn(end, " ");
+			if (eq[1] == '"')
+				log_append(line, sizeof(line), &off, ",\"%.*s\":%.*s",
+				    (int)(eq - p), p, (int)(end - eq - 1), eq + 1);
+			else
+				log_append(line, sizeof(line), &off, ",\"%.*s\":\"%.*s\"",
+				    (int)(eq - p), p, (int)(end - eq - 1), eq + 1);
+			p = end;
+		}
+		log_append(line, sizeof(line), &off, "}");
+	}
+	if (off >= sizeof(line) - 1)
+		off = sizeof(line) - 2;
+	line[off++] = '\n';
+	(void)!write(STDERR_FILENO, line, off);
+}
+
+void
+log_write(enum log_level level, const char *fmt, ...)
+{
+	char	 text[LOG_LINE_MAX];
+	va_list	 ap;
+
+	if (!log_enabled(level))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	log_emit(level, text);
+}
+
+void
+log_fatal(const char *fmt, ...)
+{
+	char	 text[LOG_LINE_MAX];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	log_emit(LOG_LEVEL_ERROR, text);
+	exit(1);
+}

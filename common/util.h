@@ -1,0 +1,39 @@
+/*
+ * util.h: allocation wrappers and clocks.
+ *
+ * x*alloc() abort the process with a message on out-of-memory (a daemon
+ * cannot do anything sensible without memory), so callers never check NULL.
+ * Sizes are overflow-checked.
+ */
+#ifndef DH_UTIL_H
+#define DH_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DH_MUSTCHECK __attribute__((warn_unused_result))
+#define DH_UNUSED __attribute__((unused))
+#define DH_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+void	*xmalloc(size_t size);
+void	*xcalloc(size_t nmemb, size_t size);
+void	*xreallocarray(void *ptr, size_t nmemb, size_t size);
+char	*xstrdup(const char *s);
+char	*xstrndup(const char *s, size_t n);
+
+/* Monotonic clock in microseconds / milliseconds (for latencies and timers). */
+int64_t	 util_now_us(void);
+int64_t	 util_now_ms(void);
+/* Wall clock in milliseconds since the epoch. */
+int64_t	 util_wall_ms(void);
+
+/*
+ * Parse a whole decimal integer within [min, max]; 0 or -1 (not a number,
+ * trailing junk, out of range). Never atoi.
+ */
+int	 util_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out) DH_MUSTCHECK;
+
+/* Split "host:port" (or "[v6]:port") into host and port; 0 or -1. */
+int	 util_split_hostport(const char *s, char *host, size_t hostlen, int *port) DH_MUSTCHECK;
+
+#endif
