@@ -131,3 +131,13 @@ docs-config: $(BIN)/dialhookctl
 	    /<!-- config-table:end -->/ { skip = 0 } !skip { print }' docs/configuration.md > build/configuration.md
 	@mv build/configuration.md docs/configuration.md
 	@echo "docs/configuration.md updated"
+
+# Benchmarks (not tests): each script prints its figures and the command line;
+# docs/benchmarks.md records them.
+bench-ingest: deps all
+	@sh test/deps.sh bench && sh test/bench/bench-ingest.sh
+
+bench-processor: deps all
+	@sh test/deps.sh bench && sh test/bench/bench-processor.sh
+
+bench: bench-ingest bench-processor
