@@ -94,9 +94,10 @@ def migrate(url):
 def fresh_db(pg):
     """URL of a new, empty database (not migrated); dropped afterwards."""
     name = "t_" + uuid.uuid4().hex[:12]
-    with psycopg2.connect(pg.admin_url()) as c:
-        c.autocommit = True
-        c.cursor().execute(f"CREATE DATABASE {name}")
+    c = psycopg2.connect(pg.admin_url())
+    c.autocommit = True
+    c.cursor().execute(f"CREATE DATABASE {name}")
+    c.close()
     url = pg.admin_url(name)
     yield url
     try:
@@ -126,7 +127,7 @@ def sql(db):
 
 def query(conn, q, *args):
     with conn.cursor() as cur:
-        cur.execute(q, args)
+        cur.execute(q, args if args else None)
         return cur.fetchall() if cur.description else None
 
 
