@@ -7,7 +7,7 @@
 set -eu
 
 pkgs="build-essential pkg-config libevent-dev libpq-dev libcjson-dev libsodium-dev
-      libcmocka-dev postgresql postgresql-client python3 python3-pytest python3-psycopg2
+      libcmocka-dev postgresql postgresql-client python3 python3-pytest python3-psycopg2 python3-yaml docker-compose
       procps iproute2 clang libclang-rt-14-dev"
 case "${1:-}" in
 bench) pkgs="$pkgs wrk gnuplot-nox" ;;
