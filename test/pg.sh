@@ -21,6 +21,11 @@ cmd=${1:-}
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=${2:-$top/tmp/pg}
 case $dir in /*) ;; *) dir=$(pwd)/$dir ;; esac
+# As root, the cluster must live where the postgres user can reach it. When
+# the checkout is not searchable by that user (e.g. it sits under /root), the
+# cluster goes to a folder under /tmp named after DIR, which stop removes too.
+alt=/tmp/dialhook-pg-$(printf '%s' "$dir" | cksum | cut -d' ' -f1)
+if [ -d "$alt/data" ]; then dir=$alt; fi
 data=$dir/data
 
 die() { echo "pg.sh: $*" >&2; exit 1; }
@@ -28,9 +33,9 @@ die() { echo "pg.sh: $*" >&2; exit 1; }
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -n "$bindir" ] && [ -x "$bindir/initdb" ] || die "PostgreSQL server not installed (run: make deps)"
 
-# Run a server command as the cluster's owner.
+# Run a server command as the cluster's owner (from /, which it can always reach).
 as_owner() {
-	if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+	if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 running() {
@@ -50,8 +55,14 @@ init_cluster() {
 	mkdir -p "$dir"
 	if [ "$(id -u)" = 0 ]; then
 		chown postgres "$dir"
-		runuser -u postgres -- test -w "$dir" ||
-		    die "the postgres user cannot write $dir (a parent folder is not searchable); pass another DIR"
+		if ! (cd / && runuser -u postgres -- /bin/sh -c 'test -w "$1"' sh "$dir"); then
+			echo "pg.sh: $dir is not reachable by the postgres user; using $alt" >&2
+			rmdir "$dir" 2>/dev/null || true
+			dir=$alt
+			data=$dir/data
+			mkdir -p "$dir"
+			chown postgres "$dir"
+		fi
 	fi
 	as_owner "$bindir/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
 	    >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
@@ -106,7 +117,7 @@ halt() {
 
 case $cmd in
 start) start ;;
-stop) halt; rm -rf "$dir" ;;
+stop) halt; rm -rf "$dir"; [ "$dir" = "$alt" ] && rm -rf "${2:-$top/tmp/pg}" ;;
 halt) halt ;;
 url) running || die "not running ($dir)"; url ;;
 status) running ;;
