@@ -48,7 +48,7 @@ UNIT_BIN   := $(patsubst test/unit/%.c,$(OUT)/test/%,$(UNIT_SRC))
 BINARIES   := $(if $(wildcard ingest/main.c),$(BIN)/dialhook-ingest) \
               $(if $(wildcard processor/main.c),$(BIN)/dialhook-processor) $(BIN)/dialhookctl
 
-.PHONY: all deps check unit integration run clean format format-check bench bench-ingest \
+.PHONY: all deps check unit integration run clean bench bench-ingest \
         bench-processor fuzz faults docs-config
 .DEFAULT_GOAL := all
 
@@ -113,12 +113,6 @@ run: deps all
 
 clean:
 	rm -rf build bin
-
-format:
-	clang-format -i common/*.[ch] ingest/*.[ch] processor/*.[ch] processor/ctl/*.[ch] test/unit/*.c
-
-format-check:
-	clang-format --dry-run --Werror common/*.[ch] ingest/*.[ch] processor/*.[ch] processor/ctl/*.[ch] test/unit/*.c
 
 -include $(shell find $(OUT) -name '*.d' 2>/dev/null)
 
