@@ -1,0 +1,334 @@
+/*
+ * jwt.c: HS256 compact JWT verify/sign and strict base64url.
+ *
+ * Untrusted input throughout: every decode is bounded by the token length,
+ * the signature is compared in constant time before the claims are parsed,
+ * and nothing logs or keeps state.
+ */
+#include "jwt.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "json.h"
+
+#define JWT_MAC_LEN	crypto_auth_hmacsha256_BYTES
+#define JWT_HEADER_JSON	"{\"alg\":\"HS256\",\"typ\":\"JWT\"}"
+
+/* The three segments of a token and their decoded bytes. */
+struct jwt_parts {
+	const char	*seg[3];
+	size_t		 seglen[3];
+	unsigned char	*dec[3];	/* inside one buffer owned by jwt_verify */
+	size_t		 declen[3];
+};
+
+static const char b64url_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+const char *
+jwt_reason(enum jwt_result r)
+{
+	switch (r) {
+	case JWT_OK:
+		return "ok";
+	case JWT_MALFORMED:
+		return "malformed";
+	case JWT_UNSIGNED:
+		return "unsigned";
+	case JWT_ALG_NOT_ALLOWED:
+		return "alg_not_allowed";
+	case JWT_BAD_SIGNATURE:
+		return "bad_signature";
+	case JWT_EXPIRED:
+		return "expired";
+	case JWT_NOT_YET_VALID:
+		return "not_yet_valid";
+	}
+	return "unknown";
+}
+
+size_t
+jwt_b64url_encoded_len(size_t n)
+{
+	return n / 3 * 4 + (n % 3 != 0 ? n % 3 + 1 : 0);
+}
+
+int
+jwt_b64url_encode(const unsigned char *src, size_t n, char *dst,
+    size_t dstlen)
+{
+	uint32_t	acc = 0;
+	size_t		i, o = 0;
+	int		bits = 0;
+
+	if (dst == NULL || (src == NULL && n > 0) ||
+	    n > (SIZE_MAX - 4) / 4 * 3 || dstlen < jwt_b64url_encoded_len(n) + 1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		acc = (acc << 8) | src[i];
+		for (bits += 8; bits >= 6; bits -= 6)
+			dst[o++] = b64url_alphabet[(acc >> (bits - 6)) & 0x3F];
+	}
+	if (bits > 0)
+		dst[o++] = b64url_alphabet[(acc << (6 - bits)) & 0x3F];
+	dst[o] = '\0';
+	return 0;
+}
+
+/* The 6-bit value of base64url character c, or -1. */
+static int
+b64url_value(char c)
+{
+	const char	*hit;
+
+	if (c == '\0' || (hit = strchr(b64url_alphabet, c)) == NULL)
+		return -1;
+	return (int)(hit - b64url_alphabet);
+}
+
+/*
+ * Strips correct '=' padding from src[0..*n): 0 with *n reduced, or -1 if
+ * padding is present but the padded length is not a multiple of 4.
+ */
+static int
+b64url_unpad(const char *src, size_t *n)
+{
+	if (*n == 0 || src[*n - 1] != '=')
+		return 0;
+	if (*n % 4 != 0)
+		return -1;
+	(*n)--;
+	if (src[*n - 1] == '=')
+		(*n)--;
+	return 0;
+}
+
+int
+jwt_b64url_decode(const char *src, size_t n, unsigned char *dst,
+    size_t dstlen, size_t *outlen)
+{
+	uint32_t	acc = 0;
+	size_t		i, o = 0;
+	int		v, bits = 0;
+
+	if ((src == NULL && n > 0) || outlen == NULL ||
+	    b64url_unpad(src, &n) == -1 || n % 4 == 1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((v = b64url_value(src[i])) == -1)
+			return -1;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o >= dstlen)
+				return -1;
+			dst[o++] = (unsigned char)(acc >> bits);
+		}
+	}
+	if ((acc & ((1u << bits) - 1)) != 0)
+		return -1;	/* non-canonical: unused bits must be zero */
+	*outlen = o;
+	return 0;
+}
+
+/* HMAC-SHA256 of msg[0..n) under key[0..keylen) (keylen > 0) into mac. */
+static void
+hmac_sha256(const unsigned char *key, size_t keylen, const char *msg,
+    size_t n, unsigned char mac[JWT_MAC_LEN])
+{
+	crypto_auth_hmacsha256_state	st;
+
+	crypto_auth_hmacsha256_init(&st, key, keylen);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)msg, n);
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_memzero(&st, sizeof(st));
+}
+
+/*
+ * Splits token[0..len) at its dots into exactly three segments, the first
+ * two non-empty. 0 or -1.
+ */
+static int
+jwt_split(const char *token, size_t len, struct jwt_parts *pt)
+{
+	const char	*end = token + len, *p = token;
+	int		 i;
+
+	for (i = 0; i < 3; i++) {
+		const char	*dot = memchr(p, '.', (size_t)(end - p));
+
+		if ((dot == NULL) != (i == 2))
+			return -1;
+		pt->seg[i] = p;
+		pt->seglen[i] = (size_t)((dot ? dot : end) - p);
+		p = dot ? dot + 1 : end;
+	}
+	return pt->seglen[0] > 0 && pt->seglen[1] > 0 ? 0 : -1;
+}
+
+/*
+ * Decodes the three segments into buf, which holds at least the token
+ * length plus 6 bytes (each segment decodes to at most its length + 2).
+ */
+static enum jwt_result
+jwt_decode_parts(struct jwt_parts *pt, unsigned char *buf)
+{
+	int	i;
+
+	for (i = 0; i < 3; i++) {
+		pt->dec[i] = buf;
+		if (jwt_b64url_decode(pt->seg[i], pt->seglen[i], buf,
+		    pt->seglen[i] + 2, &pt->declen[i]) == -1)
+			return JWT_MALFORMED;
+		buf += pt->seglen[i] + 2;
+	}
+	return JWT_OK;
+}
+
+/* Checks that the decoded header is an object whose alg is "HS256". A
+ * "crit" member names extensions we do not implement, so it is refused. */
+static enum jwt_result
+jwt_check_header(const struct jwt_parts *pt)
+{
+	struct json_span	root, alg, crit;
+	char			name[8];
+
+	if (json_root((const char *)pt->dec[0], pt->declen[0], &root) == -1 ||
+	    root.kind != JSON_OBJECT ||
+	    json_member(&root, "crit", &crit) == 0)
+		return JWT_MALFORMED;
+	if (json_member(&root, "alg", &alg) == -1 ||
+	    json_span_string(&alg, name, sizeof(name)) == -1 ||
+	    strcmp(name, "HS256") != 0)
+		return JWT_ALG_NOT_ALLOWED;
+	return JWT_OK;
+}
+
+/* Checks the signature segment against HMAC-SHA256 of "seg0.seg1". */
+static enum jwt_result
+jwt_check_signature(const struct jwt_parts *pt, const unsigned char *key,
+    size_t keylen)
+{
+	unsigned char	mac[JWT_MAC_LEN];
+	int		rc;
+
+	if (pt->seglen[2] == 0)
+		return JWT_UNSIGNED;
+	if (key == NULL || keylen == 0 || pt->declen[2] != JWT_MAC_LEN)
+		return JWT_BAD_SIGNATURE;
+	hmac_sha256(key, keylen, pt->seg[0], pt->seglen[0] + 1 + pt->seglen[1],
+	    mac);
+	rc = sodium_memcmp(mac, pt->dec[2], JWT_MAC_LEN);
+	sodium_memzero(mac, sizeof(mac));
+	return rc == 0 ? JWT_OK : JWT_BAD_SIGNATURE;
+}
+
+/* Reads claim name of obj as a number into *out. 0, or -1 if absent or
+ * not a JSON number. */
+static int
+jwt_time_claim(const struct json_span *obj, const char *name, double *out)
+{
+	struct json_span	v;
+
+	if (json_member(obj, name, &v) == -1 || v.kind != JSON_NUMBER)
+		return -1;
+	return json_span_double(&v, out);
+}
+
+/* Checks that the claims are a JSON object, then exp, nbf and iat. */
+static enum jwt_result
+jwt_check_claims(const struct jwt_parts *pt, int64_t now_s)
+{
+	struct json_span	root;
+	double			now = (double)now_s, t;
+
+	if (json_root((const char *)pt->dec[1], pt->declen[1], &root) == -1 ||
+	    root.kind != JSON_OBJECT)
+		return JWT_MALFORMED;
+	if (jwt_time_claim(&root, "exp", &t) == 0 && now >= t)
+		return JWT_EXPIRED;
+	if (jwt_time_claim(&root, "nbf", &t) == 0 && t > now + JWT_LEEWAY_S)
+		return JWT_NOT_YET_VALID;
+	if (jwt_time_claim(&root, "iat", &t) == 0 && t > now + JWT_LEEWAY_S)
+		return JWT_NOT_YET_VALID;
+	return JWT_OK;
+}
+
+enum jwt_result
+jwt_verify(const char *token, size_t len, const unsigned char *key,
+    size_t keylen, int64_t now_s, char **claims, size_t *claims_len)
+{
+	struct jwt_parts	 pt;
+	unsigned char		*buf;
+	enum jwt_result		 r;
+
+	if (claims == NULL || claims_len == NULL)
+		return JWT_MALFORMED;
+	*claims = NULL;
+	*claims_len = 0;
+	if (token != NULL && len > 0 && token[0] == '{')
+		return JWT_UNSIGNED;
+	if (token == NULL || len == 0 || len > SIZE_MAX - 8 ||
+	    jwt_split(token, len, &pt) == -1)
+		return JWT_MALFORMED;
+	if ((buf = malloc(len + 8)) == NULL)
+		return JWT_MALFORMED;
+	r = jwt_decode_parts(&pt, buf);
+	if (r == JWT_OK)
+		r = jwt_check_header(&pt);
+	if (r == JWT_OK)
+		r = jwt_check_signature(&pt, key, keylen);
+	if (r == JWT_OK)
+		r = jwt_check_claims(&pt, now_s);
+	if (r != JWT_OK) {
+		free(buf);
+		return r;
+	}
+	memmove(buf, pt.dec[1], pt.declen[1]);
+	buf[pt.declen[1]] = '\0';
+	*claims = (char *)buf;
+	*claims_len = pt.declen[1];
+	return JWT_OK;
+}
+
+int
+jwt_sign_hs256(const char *claims, size_t len, const unsigned char *key,
+    size_t keylen, char **out, size_t *outlen)
+{
+	static const char	 hdr[] = JWT_HEADER_JSON;
+	unsigned char		 mac[JWT_MAC_LEN];
+	size_t			 hl, pl, ml, total;
+	char			*s;
+
+	if (out == NULL || outlen == NULL || key == NULL || keylen == 0 ||
+	    (claims == NULL && len > 0) || len > SIZE_MAX / 2)
+		return -1;
+	hl = jwt_b64url_encoded_len(sizeof(hdr) - 1);
+	pl = jwt_b64url_encoded_len(len);
+	ml = jwt_b64url_encoded_len(sizeof(mac));
+	total = hl + 1 + pl + 1 + ml;
+	if ((s = malloc(total + 1)) == NULL)
+		return -1;
+	if (jwt_b64url_encode((const unsigned char *)hdr, sizeof(hdr) - 1, s,
+	    hl + 1) == -1 ||
+	    jwt_b64url_encode((const unsigned char *)claims, len, s + hl + 1,
+	    pl + 1) == -1) {
+		free(s);
+		return -1;
+	}
+	s[hl] = '.';
+	hmac_sha256(key, keylen, s, hl + 1 + pl, mac);
+	s[hl + 1 + pl] = '.';
+	if (jwt_b64url_encode(mac, sizeof(mac), s + hl + 2 + pl, ml + 1) == -1) {
+		free(s);
+		return -1;
+	}
+	*out = s;
+	*outlen = total;
+	return 0;
+}
