@@ -53,6 +53,12 @@ port_free() {
 
 init_cluster() {
 	mkdir -p "$dir"
+	if [ "$(id -u)" = 0 ] && ! (cd / && runuser -u postgres -- /bin/true) 2>/dev/null; then
+		# Seen in freshly made chroots, whose root folder is mode 0700: no
+		# non-root user (postgres included) can run anything until / is searchable.
+		echo "pg.sh: / is not searchable by other users (mode $(stat -c %a /)); making it 0755 so postgres can run" >&2
+		chmod 0755 /
+	fi
 	if [ "$(id -u)" = 0 ]; then
 		chown postgres "$dir"
 		if ! (cd / && runuser -u postgres -- /bin/sh -c 'test -w "$1"' sh "$dir"); then
