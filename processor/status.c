@@ -1,0 +1,205 @@
+/* status.c: metrics registry and the evhttp /metrics + /healthz server (see status.h). */
+#include "status.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "dispatch.h"
+#include "log.h"
+#include "metrics.h"
+
+enum { ST_PROCESSED, ST_SKIPPED, ST_FAILED, ST_DEAD, ST_NKIND };
+
+static const char *const status_kind_name[ST_NKIND] = {
+	"dialhook_processor_events_processed_total",
+	"dialhook_processor_events_skipped_total",
+	"dialhook_processor_events_failed_total",
+	"dialhook_processor_events_dead_total",
+};
+static const char *const status_kind_help[ST_NKIND] = {
+	"events handled and marked processed, by event type",
+	"events with no handler, marked processed, by event type",
+	"failed attempts (handler or SQL failure), by event type",
+	"events that became dead letters, by event type",
+};
+
+struct status {
+	struct metrics	*m;
+	struct metric	**by_type;	/* [ntypes + 1][ST_NKIND]; the last row is "other" */
+	size_t		 ntypes;
+	struct metric	*batch_size, *batch_seconds, *db_seconds, *work_seconds, *lag, *batches;
+	struct evhttp	*http;
+	bool		(*healthy)(void *);
+	void		*arg;
+};
+
+static const double size_bounds[] = { 1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000 };
+static const double secs_bounds[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };
+
+/* Create every per-type series up front, so the hot path only increments. */
+static void
+status_types(struct status *s)
+{
+	const struct dispatch_entry	*t = dispatch_table(&s->ntypes);
+	char				 labels[128];
+
+	s->by_type = xcalloc((s->ntypes + 1) * ST_NKIND, sizeof(*s->by_type));
+	for (size_t i = 0; i <= s->ntypes; i++) {
+		snprintf(labels, sizeof(labels), "type=\"%s\"", i < s->ntypes ? t[i].event_type : "other");
+		for (int k = 0; k < ST_NKIND; k++) {
+			if (k != ST_SKIPPED && i == s->ntypes)
+				continue;	/* "other" types are never handled */
+			if (k == ST_SKIPPED && i < s->ntypes)
+				continue;	/* a type with a handler is never skipped */
+			s->by_type[i * ST_NKIND + k] = metrics_counter(s->m, status_kind_name[k],
+			    status_kind_help[k], labels);
+		}
+	}
+}
+
+struct status *
+status_new(bool (*healthy)(void *arg), void *arg)
+{
+	struct status	*s = xcalloc(1, sizeof(*s));
+
+	s->m = metrics_new();
+	s->healthy = healthy;
+	s->arg = arg;
+	status_types(s);
+	s->batches = metrics_counter(s->m, "dialhook_processor_batches_total", "committed batches", NULL);
+	s->batch_size = metrics_histogram(s->m, "dialhook_processor_batch_size", "events per committed batch",
+	    NULL, size_bounds, DH_ARRAY_LEN(size_bounds));
+	s->batch_seconds = metrics_histogram(s->m, "dialhook_processor_batch_duration_seconds",
+	    "claim to commit, per batch", NULL, secs_bounds, DH_ARRAY_LEN(secs_bounds));
+	s->db_seconds = metrics_counter(s->m, "dialhook_processor_db_seconds_total",
+	    "time batches spent waiting on PostgreSQL", NULL);
+	s->work_seconds = metrics_counter(s->m, "dialhook_processor_work_seconds_total",
+	    "time batches spent in the processor (parsing, handlers, merging, rendering)", NULL);
+	s->lag = metrics_gauge(s->m, "dialhook_processor_lag_seconds",
+	    "age of the oldest due event at the last claim", NULL);
+	return s;
+}
+
+void
+status_free(struct status *s)
+{
+	if (s == NULL)
+		return;
+	if (s->http)
+		evhttp_free(s->http);
+	metrics_free(s->m);
+	free(s->by_type);
+	free(s);
+}
+
+static struct metric *
+status_series(struct status *s, int type_index, int kind)
+{
+	size_t	 row = type_index < 0 ? s->ntypes : (size_t)type_index;
+
+	return s->by_type[row * ST_NKIND + kind];
+}
+
+void
+status_batch(struct status *s, const struct batch *b, double took_s, double db_s)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		const struct batch_event *ev = &b->ev[i];
+		struct metric *m = NULL;
+
+		if (ev->outcome == BATCH_HANDLED)
+			m = status_series(s, ev->type_index, ST_PROCESSED);
+		else if (ev->outcome == BATCH_SKIPPED)
+			m = status_series(s, ev->type_index, ST_SKIPPED);
+		else
+			status_event_failed(s, ev->type_index, ev->dead);
+		if (m)
+			metric_inc(m);
+	}
+	metric_inc(s->batches);
+	metric_observe(s->batch_size, (double)b->n);
+	metric_observe(s->batch_seconds, took_s);
+	metric_add(s->db_seconds, db_s);
+	metric_add(s->work_seconds, took_s > db_s ? took_s - db_s : 0);
+}
+
+void
+status_event_failed(struct status *s, int type_index, bool dead)
+{
+	struct metric	*m;
+
+	/* an unhandled type never fails; count it under its handler's row only */
+	if (type_index < 0)
+		return;
+	metric_inc(status_series(s, type_index, ST_FAILED));
+	if (dead && (m = status_series(s, type_index, ST_DEAD)) != NULL)
+		metric_inc(m);
+}
+
+void
+status_lag(struct status *s, double seconds)
+{
+	metric_set(s->lag, seconds);
+}
+
+static void
+status_metrics_cb(struct evhttp_request *req, void *arg)
+{
+	struct status	*s = arg;
+	struct evbuffer	*out = evbuffer_new();
+
+	if (out == NULL) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	metrics_render(s->m, out);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", METRICS_CONTENT_TYPE);
+	evhttp_send_reply(req, HTTP_OK, "OK", out);
+	evbuffer_free(out);
+}
+
+static void
+status_healthz_cb(struct evhttp_request *req, void *arg)
+{
+	struct status	*s = arg;
+	struct evbuffer	*out = evbuffer_new();
+	bool		 ok = s->healthy(s->arg);
+
+	if (out == NULL) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	evbuffer_add_printf(out, "%s\n", ok ? "ok" : "database unavailable");
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain");
+	evhttp_send_reply(req, ok ? HTTP_OK : 503, ok ? "OK" : "Service Unavailable", out);
+	evbuffer_free(out);
+}
+
+int
+status_listen(struct status *s, struct event_base *base, const char *hostport)
+{
+	char	 host[256];
+	int	 port;
+
+	if (util_split_hostport(hostport, host, sizeof(host), &port) != 0) {
+		log_error("invalid DIALHOOK_METRICS_LISTEN|value=%s", hostport);
+		return -1;
+	}
+	if ((s->http = evhttp_new(base)) == NULL) {
+		log_error("could not create the metrics server");
+		return -1;
+	}
+	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+	evhttp_set_timeout(s->http, 10);
+	evhttp_set_cb(s->http, "/metrics", status_metrics_cb, s);
+	evhttp_set_cb(s->http, "/healthz", status_healthz_cb, s);
+	if (evhttp_bind_socket(s->http, host, (uint16_t)port) != 0) {
+		log_error("could not listen for metrics|addr=%s", hostport);
+		return -1;
+	}
+	return 0;
+}
