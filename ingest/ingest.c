@@ -1,0 +1,204 @@
+/*
+ * ingest.c: build, run and tear down the ingest daemon (see ingest.h).
+ */
+#include "ingest.h"
+
+#include <inttypes.h>
+#include <signal.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "store.h"
+#include "verify.h"
+
+#define INGEST_TICK_MS		25	/* janitor period: deadline precision */
+#define INGEST_FLUSH_MS		200	/* after the drain, time for the last replies to be written */
+
+/* libevent's own warnings, through our logger. */
+static void
+ingest_libevent_log(int severity, const char *msg)
+{
+	if (severity >= EVENT_LOG_WARN)
+		log_warn("libevent|detail=\"%s\"", msg);
+	else
+		log_debug("libevent|detail=\"%s\"", msg);
+}
+
+void
+ingest_abort(struct ingest *in, int rc)
+{
+	in->exit_code = rc;
+	in->state = INGEST_STOPPED;
+	event_base_loopbreak(in->base);
+}
+
+/* The store's fatal callback: the schema is too old; exit non-zero. */
+static void
+ingest_db_fatal(const char *why, void *arg)
+{
+	struct ingest	*in = arg;
+
+	if (in->state == INGEST_STOPPED)
+		return;
+	log_error("cannot use the database, exiting|error=\"%s\"", why);
+	ingest_abort(in, 1);
+}
+
+/* First SIGTERM/SIGINT: drain. A second one: stop at once. */
+static void
+ingest_signal_cb(evutil_socket_t sig, short what DH_UNUSED, void *arg)
+{
+	struct ingest	*in = arg;
+	const char	*name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+
+	if (in->state != INGEST_RUNNING) {
+		log_warn("second signal, exiting at once|signal=%s pending=%zu", name,
+		    store_pending(in->store));
+		ingest_abort(in, 1);
+		return;
+	}
+	log_info("shutting down: finishing in-flight requests|signal=%s pending=%zu timeout_ms=%" PRId64,
+	    name, store_pending(in->store), in->cfg->shutdown_timeout_ms);
+	in->state = INGEST_DRAINING;
+	in->drain_deadline_us = util_now_us() + in->cfg->shutdown_timeout_ms * 1000;
+	http_stop_accepting(in->http);
+	store_flush_wake(in->store);
+}
+
+/* Persistent tick: request deadlines, stuck connections, drain progress. */
+static void
+ingest_janitor_cb(evutil_socket_t fd DH_UNUSED, short what DH_UNUSED, void *arg)
+{
+	struct ingest	*in = arg;
+	struct timeval	 flush = { 0, INGEST_FLUSH_MS * 1000 };
+
+	store_tick(in->store);
+	if (in->state != INGEST_DRAINING)
+		return;
+	if (store_is_idle(in->store)) {
+		log_info("drained, exiting");
+		in->state = INGEST_STOPPED;
+		in->exit_code = 0;
+		event_base_loopexit(in->base, &flush);
+	} else if (util_now_us() > in->drain_deadline_us) {
+		log_warn("shutdown timeout, exiting with requests unanswered|pending=%zu",
+		    store_pending(in->store));
+		ingest_abort(in, 1);
+	}
+}
+
+/* Signals and the janitor; 0 or -1 (logged). */
+static int
+ingest_events(struct ingest *in)
+{
+	struct timeval	 tick = { 0, INGEST_TICK_MS * 1000 };
+
+	signal(SIGPIPE, SIG_IGN);
+	in->sigterm = evsignal_new(in->base, SIGTERM, ingest_signal_cb, in);
+	in->sigint = evsignal_new(in->base, SIGINT, ingest_signal_cb, in);
+	in->janitor = event_new(in->base, -1, EV_PERSIST, ingest_janitor_cb, in);
+	if (in->sigterm == NULL || in->sigint == NULL || in->janitor == NULL ||
+	    evsignal_add(in->sigterm, NULL) != 0 || evsignal_add(in->sigint, NULL) != 0 ||
+	    event_add(in->janitor, &tick) != 0) {
+		log_error("could not set up signal and timer events");
+		return -1;
+	}
+	return 0;
+}
+
+static struct store *
+ingest_store(struct ingest *in)
+{
+	const struct dh_config	*cfg = in->cfg;
+	struct store_options	 opt = {
+		.conninfo = cfg->database_url,
+		.connections = (int)cfg->db_connections,
+		.max_pending = (int)cfg->max_pending,
+		.max_batch = (int)cfg->max_batch,
+		.timeout_ms = (int)cfg->db_timeout_ms,
+		.notify_interval_ms = (int)cfg->notify_interval_ms,
+	};
+
+	return store_new(in->base, &opt, in->metrics, http_store_done, ingest_db_fatal, in);
+}
+
+int
+ingest_init(struct ingest *in, const struct dh_config *cfg)
+{
+	char	 err[512];
+
+	memset(in, 0, sizeof(*in));
+	in->cfg = cfg;
+	in->state = INGEST_RUNNING;
+	in->exit_code = 1;
+	if (cfg->spool_dir != NULL) {
+		log_error("DIALHOOK_SPOOL_DIR is set but this build has no outage spool; unset it");
+		return -1;
+	}
+	event_set_log_callback(ingest_libevent_log);
+	/* order: loop, metrics, verifier (refuses bad secrets), store, HTTP, signals */
+	if ((in->base = event_base_new()) == NULL) {
+		log_error("could not create the event loop");
+		goto fail;
+	}
+	in->metrics = metrics_new();
+	if ((in->verify = verify_new(cfg, err, sizeof(err))) == NULL) {
+		log_error("refusing to start|error=\"%s\"", err);
+		goto fail;
+	}
+	in->store = ingest_store(in);
+	if ((in->http = http_new(in)) == NULL || ingest_events(in) != 0)
+		goto fail;
+	return 0;
+fail:
+	ingest_fini(in);
+	return -1;
+}
+
+int
+ingest_run(struct ingest *in)
+{
+	char	 desc[1024];
+
+	cfg_describe(in->cfg, CFG_INGEST, desc, sizeof(desc));
+	log_info("dialhook-ingest starting|version=%s libevent=%s backend=%s libpq=%d app_secrets=%zu %s",
+	    DH_VERSION, event_get_version(), event_base_get_method(in->base), PQlibVersion(),
+	    verify_app_count(in->verify), desc);
+	if (verify_is_unsigned(in->verify))
+		log_warn("NO SECRET CONFIGURED: webhooks are NOT verified (DIALHOOK_ALLOW_UNSIGNED=1); "
+		    "anyone who can reach the listener can store events");
+	store_start(in->store);
+	if (event_base_dispatch(in->base) != 0) {
+		log_error("event loop failed");
+		return 1;
+	}
+	return in->exit_code;
+}
+
+void
+ingest_fini(struct ingest *in)
+{
+	/* the store answers what is outstanding through HTTP, so it goes first */
+	store_free(in->store);
+	in->store = NULL;
+	http_free(in->http);
+	in->http = NULL;
+	verify_free(in->verify);
+	in->verify = NULL;
+	if (in->janitor)
+		event_free(in->janitor);
+	if (in->sigint)
+		event_free(in->sigint);
+	if (in->sigterm)
+		event_free(in->sigterm);
+	in->janitor = in->sigint = in->sigterm = NULL;
+	metrics_free(in->metrics);
+	in->metrics = NULL;
+	if (in->base)
+		event_base_free(in->base);
+	in->base = NULL;
+}
