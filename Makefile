@@ -79,7 +79,9 @@ $(BIN)/dialhook-processor: $(call obj,$(PROC_SRC)) $(LIBDH)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BIN)/dialhookctl: $(call obj,$(CTL_SRC)) $(LIBDH)
+# dialhookctl stats reads the processor's dispatch table (types without a handler are "skipped").
+CTL_PROC_OBJ := $(call obj,processor/dispatch.c processor/handlers.c processor/callrow.c)
+$(BIN)/dialhookctl: $(call obj,$(CTL_SRC)) $(CTL_PROC_OBJ) $(LIBDH)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 

@@ -10,9 +10,13 @@
 #ifndef DH_CTL_H
 #define DH_CTL_H
 
+#include <stdint.h>
+#include <stdio.h>
+
 #include <libpq-fe.h>
 
 #include "config.h"
+#include "util.h"
 
 #define CTL_EXIT_OK	 0
 #define CTL_EXIT_RUNTIME 1
@@ -27,6 +31,7 @@ struct ctl_command {
 	int		(*run)(struct ctl *ctl, int argc, char **argv);	/* argv[0] is the subcommand */
 	const char	*synopsis;	/* arguments, for usage lines */
 	const char	*help;		/* one line */
+	const char	*details;	/* more --help text (options, semantics), or NULL */
 };
 
 /* Print "dialhookctl CMD: MESSAGE (see 'dialhookctl CMD --help')" and return CTL_EXIT_USAGE. */
@@ -54,5 +59,118 @@ void	 ctl_wake(PGconn *pq);
 /* Subcommands. */
 int	 ctl_migrate(struct ctl *ctl, int argc, char **argv);
 int	 ctl_config_table(struct ctl *ctl, int argc, char **argv);
+int	 ctl_stats(struct ctl *ctl, int argc, char **argv);
+int	 ctl_reprocess(struct ctl *ctl, int argc, char **argv);
+int	 ctl_dead(struct ctl *ctl, int argc, char **argv);
+int	 ctl_purge(struct ctl *ctl, int argc, char **argv);
+int	 ctl_gen_events(struct ctl *ctl, int argc, char **argv);
+
+/* --help texts of the subcommands above (the `details` of their table rows). */
+extern const char ctl_stats_details[];
+extern const char ctl_reprocess_details[];
+extern const char ctl_dead_details[];
+extern const char ctl_purge_details[];
+extern const char ctl_gen_details[];
+
+/* ------------------------------------------------------------ ctl_args.c */
+
+/* A growing NUL-terminated string; zero-initialise, ctl_buf_free() when done. */
+struct ctl_buf {
+	char	*p;
+	size_t	 len, cap;
+};
+
+void	 ctl_buf_printf(struct ctl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void	 ctl_buf_append(struct ctl_buf *b, const char *s, size_t n);
+void	 ctl_buf_reset(struct ctl_buf *b);	/* empty, keeps the memory */
+void	 ctl_buf_free(struct ctl_buf *b);
+
+/* Parse a positive event id (1..INT64_MAX); 0 or -1. */
+int	 ctl_parse_id(const char *s, int64_t *out) DH_MUSTCHECK;
+
+/*
+ * True if s is an ISO 8601 date or date-time PostgreSQL reads the same way:
+ * YYYY-MM-DD[(T| )HH:MM[:SS[.fff]]][Z|(+|-)HH[:MM]]. Without an offset the
+ * subcommands read it as UTC (they SET TIME ZONE 'UTC').
+ */
+int	 ctl_is_timestamp(const char *s);
+
+/*
+ * Turn a duration "30d", "12h", "90m", "45s" or "2w" into a PostgreSQL
+ * interval text ("30 days") in out; 0 or -1 (not a duration, or too long).
+ */
+int	 ctl_parse_duration(const char *s, char *out, size_t len) DH_MUSTCHECK;
+
+/*
+ * Append the event-type glob (`*` any run, `?` one character, everything else
+ * literal) to the PostgreSQL array literal being built in b, as a LIKE pattern
+ * (%, _ and \ escaped with \), quoted as an array element. The caller writes
+ * the braces and commas.
+ */
+void	 ctl_glob_to_array_elem(struct ctl_buf *b, const char *glob);
+
+/*
+ * Event selection shared by reprocess and dead: each set field narrows it.
+ * types and ids are PostgreSQL array literals ({..}) built while parsing.
+ */
+struct ctl_filter {
+	const char	*since;		/* received_at >= since */
+	const char	*until;		/* received_at < until */
+	const char	*app;		/* app_id = app */
+	struct ctl_buf	 types;		/* event_type LIKE ANY(types) */
+	struct ctl_buf	 ids;		/* id = ANY(ids) */
+	int		 ntypes, nids;
+};
+
+/*
+ * Handle one filter option at argv[*i] (--since, --until, --app, --type,
+ * --id; "--opt value" or "--opt=value"), advancing *i past its value.
+ * 1 if it was one (stored in f), 0 if argv[*i] is something else, or
+ * CTL_EXIT_USAGE negated (-2) after printing a usage error naming cmd.
+ */
+int	 ctl_filter_arg(struct ctl_filter *f, const char *cmd, int argc, char **argv, int *i);
+
+/* True if any filter is set. */
+int	 ctl_filter_is_set(const struct ctl_filter *f);
+
+/*
+ * Append " AND ..." conditions for f to sql, with parameters numbered from
+ * *nparams + 1 stored in params (room for 5 more); updates *nparams.
+ */
+void	 ctl_filter_sql(const struct ctl_filter *f, struct ctl_buf *sql, const char **params, int *nparams);
+
+void	 ctl_filter_free(struct ctl_filter *f);
+
+/* Print s as a JSON string literal (quotes, escapes; UTF-8 passes through). */
+void	 ctl_json_string(FILE *fp, const char *s);
+
+/*
+ * Print the JSON text s (valid JSON, as PostgreSQL's json type stores it)
+ * indented by two spaces, members in their original order and numbers as
+ * their original text (so 16-digit ids stay exact, unlike through a double).
+ */
+void	 ctl_json_pretty(FILE *fp, const char *s);
+
+/* ------------------------------------------------------------ ctl_reprocess.c */
+
+#define CTL_RESET_BATCH 5000	/* events reset (or deleted by purge) per transaction */
+
+/*
+ * Reset the events matching f and the SQL condition scope (" AND w.dead_at
+ * IS NULL", or "" for all; rows are aliased w) to due, in batches of
+ * CTL_RESET_BATCH, one transaction each; with dry_run only count them. Rows
+ * already due and never tried are not rewritten and not counted. *count gets
+ * the number reset. 0, or -1 after printing the server's error naming cmd.
+ * Does not wake the processors (the caller does, with ctl_wake).
+ */
+int	 ctl_reset_events(PGconn *pq, const char *cmd, const struct ctl_filter *f, const char *scope,
+	    int dry_run, int64_t *count) DH_MUSTCHECK;
+
+/*
+ * Fetch the value of option argv[*i] ("--opt value" or "--opt=value") when
+ * argv[*i] names opt: 1 and *val set (and *i advanced), 0 if argv[*i] is not
+ * opt, -2 after a usage error (missing value) naming cmd.
+ */
+int	 ctl_opt_value(const char *opt, const char *cmd, int argc, char **argv, int *i, const char **val);
 
 #endif
