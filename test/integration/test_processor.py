@@ -1,0 +1,469 @@
+"""dialhook-processor against the throwaway PostgreSQL: exact rows per lifecycle,
+order independence (a property test), concurrent processors, crashes, poison
+events, a database restart, skipped types, --once and signals.
+
+Events are inserted with plain SQL (the processor does not need ingest). The
+expected `calls` rows come from an oracle written here from the rules in
+processor/callrow.h, independently of the C code.
+"""
+import json
+import random
+import signal
+import time
+import uuid
+
+import psycopg2
+import psycopg2.extras
+import pytest
+
+from conftest import binpath, free_port, http_request, query
+
+PROC = "dialhook-processor"
+
+RINGING = {"call.calling", "call.ringing", "call.preanswer", "call.queued", "call.ring"}
+ACTIVE = {"call.started", "call.connected", "call.hold", "call.parked", "call.merged", "call.takeover",
+          "call.barge", "call.monitor", "call.eavesdrop"}
+ENDED = {"call.ended", "call.hangup", "call.missed", "call.voicemail", "call.blocked"}
+RECORDING = {"call.recording", "call.admin_recording", "call.recording.completed"}
+HANDLED = RINGING | ACTIVE | ENDED | RECORDING | {"call.voicemail_uploaded"}
+STATUS = {1: "ringing", 2: "active", 3: "ended"}
+
+ROW_SQL = """SELECT app_id, dialpad_call_id, status, state, direction, external_number, internal_number,
+    target_type, target_id, target_name, master_call_id, entry_point_call_id, operator_call_id,
+    (extract(epoch FROM started_at) * 1000)::int8, (extract(epoch FROM answered_at) * 1000)::int8,
+    (extract(epoch FROM ended_at) * 1000)::int8, duration_ms, recording_url, voicemail_url,
+    (extract(epoch FROM last_event_at) * 1000)::int8
+    FROM calls ORDER BY app_id, dialpad_call_id"""
+
+
+# ---------------------------------------------------------------- helpers
+
+def insert(conn, events, app_id="default"):
+    """events: [(event_type, payload dict or raw JSON text)]; each gets a unique dedupe key."""
+    rows = [(app_id, t, uuid.uuid4().hex, p if isinstance(p, str) else json.dumps(p)) for t, p in events]
+    with conn.cursor() as cur:
+        psycopg2.extras.execute_values(
+            cur, "INSERT INTO webhook_events (app_id, event_type, dedupe_key, payload) VALUES %s", rows,
+            page_size=2000)
+
+
+def proc_env(db, **extra):
+    env = {"DATABASE_URL": db, "DIALHOOK_METRICS_LISTEN": f"127.0.0.1:{free_port()}",
+           "DIALHOOK_POLL_INTERVAL_MS": "100"}
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def run_once(daemons, db, **extra):
+    d = daemons.start(PROC, proc_env(db, **extra), args=["--once"])
+    rc = d.wait(timeout=120)
+    assert rc == 0, d.logtext()
+    return d
+
+
+def start(daemons, db, **extra):
+    env = proc_env(db, **extra)
+    d = daemons.start(PROC, env, http_port=int(env["DIALHOOK_METRICS_LISTEN"].rsplit(":", 1)[1]))
+    d.wait_http()
+    return d
+
+
+def wait_for(cond, what, timeout=60.0, proc=None):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cond():
+            return
+        if proc is not None and proc.proc.poll() is not None:
+            raise AssertionError(f"processor exited {proc.proc.returncode} waiting for {what}:\n"
+                                 + proc.logtext()[-4000:])
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def undone(conn):
+    return query(conn, "SELECT count(*) FROM webhook_events WHERE processed_at IS NULL AND dead_at IS NULL")[0][0]
+
+
+def rows(conn):
+    return [tuple(r) for r in query(conn, ROW_SQL)]
+
+
+def committed_events(logtext):
+    n = 0
+    for line in logtext.splitlines():
+        if 'msg="batch committed"' in line:
+            n += int(line.split(" events=", 1)[1].split()[0])
+    return n
+
+
+# ---------------------------------------------------------------- oracle
+
+def i64(v):
+    return None if v is None else int(v)
+
+
+def oracle(events, app_id="default"):
+    """The calls rows the rules of processor/callrow.h give for these events (any order)."""
+    acc = {}
+    for t, p in events:
+        if t not in HANDLED:
+            continue
+        if isinstance(p, str):
+            p = json.loads(p)
+        cid = int(p["call_id"])
+        rank = 1 if t in RINGING else 2 if t in ACTIVE else 3 if t in ENDED else 0
+        if p.get("date_connected") is not None:
+            rank = max(rank, 2)
+        if p.get("date_ended") is not None:
+            rank = 3
+        state = p.get("state") or t[len("call."):]
+        ts = i64(p.get("event_timestamp"))
+        target = p.get("target") or {}
+        recs = [r["url"] for r in p.get("recording_details") or [] if r.get("url")
+                and r.get("recording_type") != "voicemail"]
+        vms = [r["url"] for r in p.get("recording_details") or [] if r.get("url")
+               and r.get("recording_type") == "voicemail"]
+        if t == "call.voicemail_uploaded" and p.get("voicemail_link"):
+            vms.append(p["voicemail_link"])
+        if t in RECORDING and p.get("recording_url"):
+            recs.append(p["recording_url"])
+        dur = p.get("duration")
+        c = {"rank": rank, "key": (ts if ts is not None else -2**63, state), "ts": ts,
+             "started": i64(p.get("date_started")), "answered": i64(p.get("date_connected")),
+             "ended": i64(p.get("date_ended")), "duration": None if dur is None else int(dur + 0.5),
+             "direction": p.get("direction") or None, "ext": p.get("external_number") or None,
+             "int": p.get("internal_number") or None, "ttype": target.get("type") or None,
+             "tid": i64(target.get("id")), "tname": target.get("name") or None,
+             "master": i64(p.get("master_call_id")), "entry": i64(p.get("entry_point_call_id")),
+             "operator": i64(p.get("operator_call_id")), "rec": max(recs) if recs else None,
+             "vm": max(vms) if vms else None}
+        prev = acc.get(cid)
+        if prev is None:
+            acc[cid] = c
+            continue
+        for k, v in c.items():
+            if v is None or k == "key":
+                continue
+            if prev[k] is None:
+                prev[k] = v
+            elif k in ("started", "answered"):
+                prev[k] = min(prev[k], v)
+            else:
+                prev[k] = max(prev[k], v)
+        prev["key"] = max(prev["key"], c["key"])
+    out = []
+    for cid in sorted(acc):
+        c = acc[cid]
+        out.append((app_id, cid, STATUS.get(c["rank"]), c["key"][1], c["direction"], c["ext"], c["int"],
+                    c["ttype"], c["tid"], c["tname"], c["master"], c["entry"], c["operator"], c["started"],
+                    c["answered"], c["ended"], c["duration"], c["rec"], c["vm"], c["ts"]))
+    return out
+
+
+def lifecycle(rng, cid, t0):
+    """One leg's events in the order they happened, as Dialpad might send them."""
+    common = {"call_id": cid if rng.random() < 0.7 else str(cid), "direction": rng.choice(["inbound", "outbound"]),
+              "external_number": f"+1415555{cid % 10000:04d}", "internal_number": "+14155550100",
+              "date_started": t0}
+    if rng.random() < 0.5:
+        common["target"] = {"id": 5200000000000001, "type": "user", "name": "Ana \"Q\" Ortiz\\"}
+    if rng.random() < 0.3:
+        common["master_call_id"] = cid + 1000000
+    ts = t0 + 100
+    evs = []
+
+    def ev(state, **kw):
+        nonlocal ts
+        ts += rng.randint(1, 5000)
+        p = dict(common, state=state, event_timestamp=ts, **kw)
+        evs.append(("call." + state, p))
+
+    kind = rng.choice(["answered", "answered", "missed", "voicemail", "partial"])
+    ev(rng.choice(["calling", "ringing", "queued"]))
+    if kind == "answered":
+        conn_at = t0 + rng.randint(1000, 9000)
+        ev("connected", date_connected=conn_at)
+        if rng.random() < 0.5:
+            ev("hold", date_connected=conn_at)
+        end = conn_at + rng.randint(1000, 600000)
+        ev("hangup", date_connected=conn_at, date_ended=end, duration=float(end - conn_at) + 0.25)
+        if rng.random() < 0.6:
+            ev("recording", date_connected=conn_at, date_ended=end, recording_details=[
+                {"id": "1", "recording_type": "callrecording", "url": f"https://x.invalid/r/{cid}.mp3"}])
+    elif kind == "missed":
+        end = t0 + rng.randint(1000, 30000)
+        ev("hangup", date_ended=end, duration=0)
+        if rng.random() < 0.5:
+            ev("missed", date_ended=end, duration=0)
+    elif kind == "voicemail":
+        end = t0 + rng.randint(1000, 90000)
+        ev("voicemail", date_ended=end, duration=0, voicemail_link=f"https://x.invalid/404/{cid}")
+        ev("voicemail_uploaded", date_ended=end, duration=0, voicemail_link=f"https://x.invalid/vm/{cid}")
+    if rng.random() < 0.3:
+        ev("postcall")      # no handler: skipped
+    return evs
+
+
+def lifecycles(rng, ncalls, first_cid=5850000000100000):
+    evs = []
+    for i in range(ncalls):
+        evs += lifecycle(rng, first_cid + i, 1767261600000 + i * 1000)
+    return evs
+
+
+# ---------------------------------------------------------------- fixtures F1-F8
+
+F = {
+    "F1": ("call.ringing", {"call_id": 5850000000000001, "master_call_id": None, "entry_point_call_id": None,
+           "operator_call_id": None, "state": "ringing", "direction": "inbound",
+           "external_number": "+14155550123", "internal_number": "+14155550100",
+           "target": {"id": 5200000000000001, "type": "user", "name": "Ana Ortiz"},
+           "date_started": 1767261600000, "date_first_rang": 1767261600400, "date_connected": None,
+           "date_ended": None, "duration": None, "recording_details": [], "event_timestamp": 1767261600912}),
+    "F2": ("call.connected", {"call_id": 5850000000000001, "state": "connected", "direction": "inbound",
+           "external_number": "+14155550123", "internal_number": "+14155550100",
+           "target": {"id": 5200000000000001, "type": "user", "name": "Ana Ortiz"},
+           "date_started": 1767261600000, "date_connected": 1767261608300, "date_ended": None,
+           "duration": None, "event_timestamp": 1767261608701}),
+    "F3": ("call.hangup", {"call_id": 5850000000000001, "state": "hangup", "direction": "inbound",
+           "external_number": "+14155550123", "internal_number": "+14155550100",
+           "target": {"id": 5200000000000001, "type": "user", "name": "Ana Ortiz"},
+           "date_started": 1767261600000, "date_connected": 1767261608300, "date_ended": 1767261788300,
+           "duration": 180000.0, "total_duration": 188300.0, "event_timestamp": 1767261789055}),
+    "F4": ("call.recording", {"call_id": 5850000000000001, "state": "recording", "direction": "inbound",
+           "external_number": "+14155550123", "internal_number": "+14155550100",
+           "date_started": 1767261600000, "date_connected": 1767261608300, "date_ended": 1767261788300,
+           "duration": 180000.0, "recording_details": [{"id": "4800000000000001", "recording_type": "callrecording",
+           "url": "https://dialpad.example.invalid/recordings/4800000000000001.mp3"}],
+           "event_timestamp": 1767261850230}),
+    "F5": ("call.calling", {"call_id": 5850000000000002, "state": "calling", "direction": "outbound",
+           "external_number": "+12125550188", "internal_number": "+14155550100",
+           "target": {"id": 5200000000000001, "type": "user", "name": "Ana Ortiz"},
+           "date_started": 1767265200000, "date_connected": None, "event_timestamp": 1767265200150}),
+    "F6": ("call.hangup", {"call_id": 5850000000000002, "state": "hangup", "direction": "outbound",
+           "external_number": "+12125550188", "internal_number": "+14155550100",
+           "target": {"id": 5200000000000001, "type": "user", "name": "Ana Ortiz"},
+           "date_started": 1767265200000, "date_connected": 1767265209000, "date_ended": 1767265304000,
+           "duration": 95000.0, "event_timestamp": 1767265304820}),
+    "F7": ("call.hangup", {"call_id": 5850000000000003, "state": "hangup", "direction": "inbound",
+           "external_number": "+13105550147", "internal_number": "+14155550100",
+           "target": {"id": 5200000000000001, "type": "user", "name": "Ana Ortiz"},
+           "date_started": 1767268800000, "date_connected": None, "date_ended": 1767268825350, "duration": 0,
+           "voicemail_link": None, "event_timestamp": 1767268826004}),
+    "F8": ("call.voicemail_uploaded", {"call_id": 5850000000000004, "state": "voicemail_uploaded",
+           "direction": "inbound", "external_number": "+16505550166", "internal_number": "+14155550100",
+           "target": {"id": 5200000000000001, "type": "user", "name": "Ana Ortiz"},
+           "date_started": 1767272400000, "date_connected": None, "date_ended": 1767272462000, "duration": 0,
+           "voicemail_link": "https://dialpad.example.invalid/secureblob/voicemail/4900000000000004",
+           "recording_details": [{"id": "4900000000000004", "recording_type": "voicemail",
+           "url": "https://dialpad.example.invalid/secureblob/voicemail/4900000000000004"}],
+           "event_timestamp": 1767272470511}),
+}
+
+ANA = ("user", 5200000000000001, "Ana Ortiz")
+EXPECTED = [
+    ("default", 5850000000000001, "ended", "recording", "inbound", "+14155550123", "+14155550100", *ANA,
+     None, None, None, 1767261600000, 1767261608300, 1767261788300, 180000,
+     "https://dialpad.example.invalid/recordings/4800000000000001.mp3", None, 1767261850230),
+    ("default", 5850000000000002, "ended", "hangup", "outbound", "+12125550188", "+14155550100", *ANA,
+     None, None, None, 1767265200000, 1767265209000, 1767265304000, 95000, None, None, 1767265304820),
+    ("default", 5850000000000003, "ended", "hangup", "inbound", "+13105550147", "+14155550100", *ANA,
+     None, None, None, 1767268800000, None, 1767268825350, 0, None, None, 1767268826004),
+    ("default", 5850000000000004, "ended", "voicemail_uploaded", "inbound", "+16505550166", "+14155550100", *ANA,
+     None, None, None, 1767272400000, None, 1767272462000, 0, None,
+     "https://dialpad.example.invalid/secureblob/voicemail/4900000000000004", 1767272470511),
+]
+
+
+# ---------------------------------------------------------------- tests
+
+def test_help_and_version():
+    import subprocess
+    r = subprocess.run([binpath(PROC), "--version"], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.startswith("dialhook-processor ")
+    r = subprocess.run([binpath(PROC), "--help"], capture_output=True, text=True)
+    assert r.returncode == 0 and "DIALHOOK_BATCH_SIZE" in r.stdout and "--once" in r.stdout
+
+
+def test_once_on_empty_queue_exits_0(daemons, db):
+    d = run_once(daemons, db)
+    assert "drained, exiting (--once)" in d.logtext()
+
+
+def test_fixture_lifecycles_give_exact_rows(daemons, db, sql):
+    insert(sql, [F[k] for k in ("F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8")])
+    run_once(daemons, db)
+    assert rows(sql) == EXPECTED
+    assert query(sql, "SELECT count(*) FROM webhook_events WHERE processed_at IS NULL OR attempts <> 0") == [(0,)]
+
+
+def test_fixtures_in_reverse_one_per_batch(daemons, db, sql):
+    """Newest first, one event per transaction: a recording or hangup that arrives first creates the row."""
+    insert(sql, [F[k] for k in ("F8", "F7", "F6", "F5", "F4", "F3", "F2", "F1")])
+    run_once(daemons, db, DIALHOOK_BATCH_SIZE=1)
+    assert rows(sql) == EXPECTED
+
+
+def test_hangup_alone_sets_answered_at(daemons, db, sql):
+    insert(sql, [F["F3"]])
+    run_once(daemons, db)
+    (r,) = rows(sql)
+    assert r[2] == "ended" and r[14] == 1767261608300 and r[15] == 1767261788300
+
+
+def test_permutation_property(daemons, db, sql):
+    """Random lifecycles; many random permutations with duplicates, split across
+    batches of random small sizes: every run gives the oracle's rows."""
+    rng = random.Random(4)
+    events = lifecycles(rng, 25)
+    want = oracle(events)
+    assert len(want) == 25
+    for run in range(12):
+        query(sql, "TRUNCATE webhook_events, calls")
+        perm = events + rng.sample(events, rng.randint(0, len(events) // 2))   # duplicates
+        rng.shuffle(perm)
+        insert(sql, perm)
+        run_once(daemons, db, DIALHOOK_BATCH_SIZE=rng.choice([1, 2, 3, 5, 7, 16, 500]))
+        got = rows(sql)
+        assert got == want, f"run {run}: rows differ from the oracle"
+        assert undone(sql) == 0
+
+
+def test_three_processors_process_each_event_once(daemons, db, sql):
+    rng = random.Random(3)
+    events = []
+    first = 5850000001000000
+    for i in range(2500):
+        evs = lifecycle(rng, first + i, 1767261600000 + i)
+        while len(evs) < 4:
+            evs.append(evs[-1])
+        events += evs[:4]
+    rng.shuffle(events)
+    assert len(events) == 10000
+    # every transition to processed is recorded: an event processed twice would show up twice
+    query(sql, "CREATE TABLE processed_log (id bigint NOT NULL)")
+    query(sql, """CREATE FUNCTION log_processed() RETURNS trigger LANGUAGE plpgsql AS $$
+                  BEGIN INSERT INTO processed_log VALUES (NEW.id); RETURN NEW; END $$""")
+    query(sql, """CREATE TRIGGER log_processed AFTER UPDATE OF processed_at ON webhook_events
+                  FOR EACH ROW WHEN (NEW.processed_at IS NOT NULL) EXECUTE FUNCTION log_processed()""")
+    insert(sql, events)
+    procs = [start(daemons, db, DIALHOOK_BATCH_SIZE=100) for _ in range(3)]
+    wait_for(lambda: undone(sql) == 0, "the queue to drain", timeout=120)
+    assert query(sql, "SELECT count(*), count(DISTINCT id) FROM processed_log") == [(10000, 10000)]
+    assert query(sql, "SELECT count(*) FROM webhook_events WHERE attempts <> 0 OR processed_at IS NULL") == [(0,)]
+    assert rows(sql) == oracle(events)
+    for p in procs:
+        assert p.stop() == 0
+    assert sum(committed_events(p.logtext()) for p in procs) == 10000
+
+
+def test_kill_9_mid_drain_then_restart(daemons, db, sql):
+    rng = random.Random(9)
+    events = lifecycles(rng, 4000)
+    rng.shuffle(events)
+    insert(sql, events)
+    total = len(events)
+    d = start(daemons, db, DIALHOOK_BATCH_SIZE=20)
+    wait_for(lambda: undone(sql) < total - 200, "some batches", proc=d)
+    d.proc.kill()
+    d.proc.wait()
+    left = undone(sql)
+    assert 0 < left < total, "kill -9 did not land mid-drain; the test proves nothing"
+    run_once(daemons, db)
+    assert undone(sql) == 0
+    assert rows(sql) == oracle(events)
+
+
+def test_poison_events_die_after_max_attempts_while_others_flow(daemons, db, sql):
+    rng = random.Random(5)
+    good = lifecycles(rng, 60)
+    insert(sql, good[:100])
+    insert(sql, [("call.hangup", {"state": "hangup", "event_timestamp": 1})])               # handler reject
+    insert(sql, [("call.hangup", {"call_id": 77, "state": "hangup", "date_started": 10**17})])  # fails in SQL
+    insert(sql, good[100:])
+    poison = [r[0] for r in query(sql, "SELECT id FROM webhook_events WHERE payload->>'call_id' IS NULL"
+                                       " OR payload->>'call_id' = '77' ORDER BY id")]
+    assert len(poison) == 2
+    d = start(daemons, db, DIALHOOK_MAX_ATTEMPTS=3, DIALHOOK_RETRY_BASE_MS=20, DIALHOOK_RETRY_MAX_MS=40,
+              DIALHOOK_POLL_INTERVAL_MS=50, DIALHOOK_BATCH_SIZE=50)
+    wait_for(lambda: query(sql, "SELECT count(*) FROM webhook_events WHERE dead_at IS NOT NULL")[0][0] == 2,
+             "both poison events to die", proc=d)
+    dead = query(sql, "SELECT id, attempts, last_error, processed_at FROM webhook_events"
+                      " WHERE dead_at IS NOT NULL ORDER BY id")
+    assert [r[0] for r in dead] == poison
+    assert all(r[1] == 3 and r[3] is None for r in dead)
+    assert "call_id" in dead[0][2]
+    assert "out of range" in dead[1][2]
+    assert query(sql, "SELECT count(*) FROM webhook_events WHERE dead_at IS NULL AND"
+                      " (processed_at IS NULL OR attempts <> 0)") == [(0,)]
+    assert rows(sql) == oracle(good)
+    log = d.logtext()
+    for pid in poison:
+        assert f"event failed\" id={pid} attempt=3 dead=yes" in log, log[-3000:]
+    status, _, body = http_request("GET", d.port, "/metrics")
+    assert status == 200
+    assert 'dialhook_processor_events_dead_total{type="call.hangup"} 2' in body.decode()
+
+
+def test_unknown_types_are_skipped(daemons, db, sql):
+    insert(sql, [("sms.inbound", {"id": 1, "message_status": "pending"}), ("unknown", {"x": 1}),
+                 ("call.postcall", {"call_id": 5, "state": "postcall"}), F["F5"]])
+    d = start(daemons, db)
+    wait_for(lambda: undone(sql) == 0, "the skipped events", proc=d)
+    assert query(sql, "SELECT count(*) FROM webhook_events WHERE processed_at IS NOT NULL AND attempts = 0") == [(4,)]
+    assert [r[1] for r in rows(sql)] == [5850000000000002]
+    wait_for(lambda: 'skipped=3' in d.logtext(), "the batch log line", proc=d)
+    body = http_request("GET", d.port, "/metrics")[2].decode()
+    assert 'dialhook_processor_events_skipped_total{type="other"} 3' in body
+    assert 'dialhook_processor_events_processed_total{type="call.calling"} 1' in body
+
+
+def test_notify_wakes_an_idle_processor(daemons, db, sql):
+    d = start(daemons, db, DIALHOOK_POLL_INTERVAL_MS=3600000)
+    d.wait_log("database connected")
+    insert(sql, [F["F1"]])
+    query(sql, "SELECT dialhook_wake()")
+    wait_for(lambda: undone(sql) == 0, "the woken drain", proc=d)
+    assert rows(sql)[0][2] == "ringing"
+
+
+def test_sigterm_exits_0_and_healthz(daemons, db, sql):
+    d = start(daemons, db)
+    assert http_request("GET", d.port, "/healthz")[0] == 200
+    d.signal(signal.SIGTERM)
+    assert d.wait() == 0
+    assert "processor stopped" in d.logtext()
+
+
+def test_refuses_an_unmigrated_database(daemons, fresh_db):
+    d = daemons.start(PROC, proc_env(fresh_db))
+    assert d.wait(timeout=30) == 1
+    assert "dialhookctl migrate" in d.logtext()
+
+
+def test_database_restart_mid_run(daemons, db, sql, pg):
+    rng = random.Random(11)
+    first, second = lifecycles(rng, 20), lifecycles(rng, 20, first_cid=5850000000200000)
+    insert(sql, first)
+    d = start(daemons, db, DIALHOOK_POLL_INTERVAL_MS=100)
+    wait_for(lambda: undone(sql) == 0, "the first drain", proc=d)
+    sql.close()
+    halted = False
+    try:
+        pg.halt()
+        halted = True
+        d.wait_log("database unavailable")
+        assert d.proc.poll() is None
+    finally:
+        if halted:
+            pg.restart_same_port()
+    conn = psycopg2.connect(db)
+    conn.autocommit = True
+    try:
+        insert(conn, second)
+        wait_for(lambda: undone(conn) == 0, "the drain after the restart", proc=d)
+        assert rows(conn) == oracle(first + second)
+        assert d.logtext().count("database connected") >= 2
+    finally:
+        conn.close()
+    assert d.stop() == 0
