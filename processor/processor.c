@@ -76,6 +76,7 @@ struct processor {
 	struct batch_param	 sqlbuf;	/* subset claim text */
 	struct batch_param	 idbuf;
 	int64_t			 t_batch, t_sent, db_us;
+	int64_t			 step_us[PS_FAILMARK + 1];	/* per step of this batch */
 	struct batch_event	 failing;	/* the event FAILMARK is marking */
 	char			 failing_err[PROC_ERR_MAX];
 };
@@ -136,6 +137,7 @@ proc_claim(struct processor *p)
 
 	p->t_batch = util_now_us();
 	p->db_us = 0;
+	memset(p->step_us, 0, sizeof(p->step_us));
 	if (p->nstack == 0) {
 		p->subset = false;
 		proc_send(p, PS_CLAIM, p->claim_sql, -1, NULL);
@@ -271,8 +273,10 @@ proc_committed(struct processor *p)
 	status_batch(p->status, b, took, db);
 	proc_log_failures(b);
 	log_info("batch committed|events=%zu calls=%zu handled=%zu skipped=%zu failed=%zu dead=%zu"
-	    " took_ms=%.1f db_ms=%.1f%s", b->n, b->nrows, b->handled, b->skipped, b->failed, b->dead,
-	    took * 1e3, db * 1e3, p->subset ? " isolated=yes" : "");
+	    " took_ms=%.1f db_ms=%.1f claim_ms=%.1f write_ms=%.1f commit_ms=%.1f%s", b->n, b->nrows,
+	    b->handled, b->skipped, b->failed, b->dead, took * 1e3, db * 1e3,
+	    (double)p->step_us[PS_CLAIM] / 1e3, (double)p->step_us[PS_WRITE] / 1e3,
+	    (double)p->step_us[PS_COMMIT] / 1e3, p->subset ? " isolated=yes" : "");
 	/* a full batch, or the end of a bisection: more may be due */
 	if (p->full || p->subset)
 		p->pending = true;
@@ -377,6 +381,7 @@ proc_step_done(struct pgconn *c DH_UNUSED, PGresult *res, void *arg)
 	ExecStatusType		 rs;
 
 	p->db_us += util_now_us() - p->t_sent;
+	p->step_us[st] += util_now_us() - p->t_sent;
 	p->state = PS_IDLE;
 	if (res == NULL) {		/* lost: the server rolls back; on_up drains again */
 		proc_stack_clear(p);

@@ -309,6 +309,23 @@ test_ids_exact(void **state)
 	assert_int_equal(r.call_id, 5850000000000001LL);
 }
 
+/* Same member semantics as json_member: last duplicate wins, escaped names match. */
+static void
+test_member_semantics(void **state)
+{
+	struct call_row r;
+
+	(void)state;
+	r = ok("call.hangup", "{\"call_id\":1,\"state\":\"a\",\"call_id\":2, \"nested\":{\"call_id\":9,\"s\":\"}\"}}");
+	assert_int_equal(r.call_id, 2);
+	r = ok("call.hangup", "{\"call\\u005fid\":3,\"direction\":\"in\\\"x\"}");
+	assert_int_equal(r.call_id, 3);
+	assert_string_equal(r.direction, "in\"x");
+	r = ok("call.hangup", " { \"call_id\" : 4 , \"x\\u0041\" : [1,{\"call_id\":8}] , \"date_ended\" : 7 } ");
+	assert_int_equal(r.call_id, 4);
+	assert_opt(r.ended_ms, 7);
+}
+
 static void
 test_rejects(void **state)
 {
@@ -428,6 +445,7 @@ main(void)
 		cmocka_unit_test(test_every_family_on_every_fixture),
 		cmocka_unit_test(test_original_design_types),
 		cmocka_unit_test(test_ids_exact),
+		cmocka_unit_test(test_member_semantics),
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_merge_permutations),
 		cmocka_unit_test(test_merge_state_tie),
