@@ -111,6 +111,7 @@ BENCH_BODIES=$work/bodies BENCH_OK=$work/ok.txt wrk -t"$threads" -c"$conns" -d"$
     -s "$top/test/bench/ingest.lua" "http://127.0.0.1:$port" >"$work/wrk.txt"
 result=$(grep '^RESULT' "$work/wrk.txt")
 rss_kb=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
+cpu_ticks=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
 curl -s "http://127.0.0.1:$port/metrics" >"$work/metrics.txt"
 kill -TERM "$pid"
 wait "$pid" || { echo "ingest exited non-zero" >&2; exit 1; }
@@ -153,6 +154,9 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "command: make bench-ingest   ($cmd)"
 echo "$result" | sed 's/^RESULT /wrk: /'
 echo "ingest peak RSS (VmHWM): $((rss_kb / 1024)) MiB ($rss_kb kB)"
+nreq=$(echo "$result" | sed -n 's/.*requests=\([0-9]*\).*/\1/p')
+echo "ingest CPU: $(awk -v t="$cpu_ticks" -v hz="$(getconf CLK_TCK)" -v n="$nreq" 'BEGIN { printf "%.1f s user+sys, %.0f us per request", t / hz, 1e6 * t / hz / n }')"
+echo "load average during the run: $(cut -d' ' -f1-3 /proc/loadavg) (other jobs on this box compete for the 2 cores and the disk)"
 grep -E '^dialhook_ingest_(batch_size|commit_seconds)_(sum|count)' "$work/metrics.txt" | tr '\n' ' '; echo
 rps=$(echo "$result" | sed -n 's/.* rps=\([0-9]*\).*/\1/p')
 echo "PostgreSQL ceiling: $ceiling rows/s; ingest reached $(awk -v a="$rps" -v b="$ceiling" 'BEGIN { printf "%.0f", 100 * a / b }')% of it"
