@@ -111,6 +111,68 @@ log_timestamp(char *buf, size_t len)
 }
 
 /*
+ * End of a quoted value starting at q (just after its opening quote): the
+ * first '"' followed by the end of the text or by " key=". A quote inside the
+ * value (libpq messages quote names) does not end it.
+ */
+static const char *
+log_quoted_end(const char *q)
+{
+	for (const char *c = strchr(q, '"'); c; c = strchr(c + 1, '"')) {
+		const char *k = c + 1;
+
+		if (*k == '\0')
+			return c;
+		if (*k != ' ')
+			continue;
+		k++;
+		k += strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_");
+		if (k > c + 2 && *k == '=')
+			return c;
+	}
+	return q + strlen(q);
+}
+
+/* Append s (n bytes) as the inside of a JSON string: quotes, backslashes and controls escaped. */
+static void
+log_json_string(char *buf, size_t len, size_t *off, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\')
+			log_append(buf, len, off, "\\%c", c);
+		else if (c < 0x20)
+			log_append(buf, len, off, "\\u%04x", c);
+		else
+			log_append(buf, len, off, "%c", c);
+	}
+}
+
+/* Convert one "key=value" or "key=\"value\"" pair at p to a JSON member; return the rest. */
+static const char *
+log_json_pair(char *buf, size_t len, size_t *off, const char *p)
+{
+	const char	*eq, *v, *end;
+
+	while (*p == ' ')
+		p++;
+	eq = strchr(p, '=');
+	if (*p == '\0' || eq == NULL)
+		return p + strlen(p);
+	v = eq + 1;
+	if (*v == '"') {
+		v++;
+		end = log_quoted_end(v);
+	} else
+		end = v + strcspn(v, " ");
+	log_append(buf, len, off, ",\"%.*s\":\"", (int)(eq - p), p);
+	log_json_string(buf, len, off, v, (size_t)(end - v));
+	log_append(buf, len, off, "\"");
+	return *end == '"' ? end + 1 : end;
+}
+
+/*
  * Split the formatted text at the first '|': the left part is the message,
  * the right part the key=value pairs (emitted verbatim in text mode, turned
  * into JSON members in json mode).
@@ -131,30 +193,12 @@ log_emit(enum log_level level, const char *text)
 			log_append(line, sizeof(line), &off, " %s", bar + 1);
 	} else {
 		log_append(line, sizeof(line), &off,
-		    "{\"ts\":\"%s\",\"level\":\"%s\",\"comp\":\"%s\",\"msg\":\"%.*s\"",
-		    ts, log_level_names[level], log_state.component, (int)msglen, text);
-		for (const char *p = bar ? bar + 1 : NULL; p && *p;) {
-			const char *eq, *end;
-
-			while (*p == ' ')
-				p++;
-			eq = strchr(p, '=');
-			if (!*p || !eq)
-				break;
-			end = eq + 1;
-			if (*end == '"') {
-				end = strchr(end + 1, '"');
-				end = end ? end + 1 : eq + 1 + strlen(eq + 1);
-			} else
-				end += strcspn(end, " ");
-			if (eq[1] == '"')
-				log_append(line, sizeof(line), &off, ",\"%.*s\":%.*s",
-				    (int)(eq - p), p, (int)(end - eq - 1), eq + 1);
-			else
-				log_append(line, sizeof(line), &off, ",\"%.*s\":\"%.*s\"",
-				    (int)(eq - p), p, (int)(end - eq - 1), eq + 1);
-			p = end;
-		}
+		    "{\"ts\":\"%s\",\"level\":\"%s\",\"comp\":\"%s\",\"msg\":\"",
+		    ts, log_level_names[level], log_state.component);
+		log_json_string(line, sizeof(line), &off, text, msglen);
+		log_append(line, sizeof(line), &off, "\"");
+		for (const char *p = bar ? bar + 1 : NULL; p && *p;)
+			p = log_json_pair(line, sizeof(line), &off, p);
 		log_append(line, sizeof(line), &off, "}");
 	}
 	if (off >= sizeof(line) - 1)
