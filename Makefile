@@ -102,6 +102,7 @@ unit: $(UNIT_BIN)
 check: deps
 	@$(MAKE) --no-print-directory SANITIZE=1 all unit-bins
 	@$(MAKE) --no-print-directory SANITIZE=1 unit
+	@sh test/fuzz/run.sh check
 	@DIALHOOK_BIN_DIR=$(CURDIR)/build/san/bin sh test/run-integration.sh
 
 unit-bins: $(UNIT_BIN)
@@ -137,3 +138,14 @@ bench-processor: deps all
 	@sh test/deps.sh bench && sh test/bench/bench-processor.sh
 
 bench: bench-ingest bench-processor
+
+# libFuzzer targets test/fuzz/fuzz_*.c, built with clang under build/fuzz/
+# (ASan+UBSan). make fuzz: each target FUZZ_SECONDS (default 60) on its corpus,
+# crashes saved in test/fuzz/crashes/; make fuzz-check: corpus + short random
+# run, as make check does.
+fuzz: deps
+	@FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60) sh test/fuzz/run.sh fuzz
+
+fuzz-check: deps
+	@sh test/fuzz/run.sh check
+.PHONY: fuzz-check
