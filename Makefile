@@ -104,6 +104,7 @@ check: deps
 	@$(MAKE) --no-print-directory SANITIZE=1 unit
 	@sh test/fuzz/run.sh check
 	@DIALHOOK_BIN_DIR=$(CURDIR)/build/san/bin sh test/run-integration.sh
+	@DIALHOOK_BIN_DIR=$(CURDIR)/build/san/bin FAULTS_SCALE=short sh test/faults/run.sh
 
 unit-bins: $(UNIT_BIN)
 .PHONY: unit-bins
@@ -149,3 +150,10 @@ fuzz: deps
 fuzz-check: deps
 	@sh test/fuzz/run.sh check
 .PHONY: fuzz-check
+
+# Fault-injection suite (test/faults, issue 7): PostgreSQL -m immediate, kill -9,
+# pg_terminate_backend, a full spool, hostile clients, 3 ingests x 3 processors,
+# against the sanitizer build. make check runs its short form; docs/reliability.md.
+faults: deps
+	@$(MAKE) --no-print-directory SANITIZE=1 all
+	@DIALHOOK_BIN_DIR=$(CURDIR)/build/san/bin FAULTS_SCALE=full sh test/faults/run.sh
