@@ -8,6 +8,7 @@
 #include "json.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,8 @@ struct member {
 	struct json_span	key;
 	struct json_span	val;
 	size_t			idx;	/* position in the object */
+	char			*name;	/* the key unescaped (malloc'd, by collect_members) */
+	size_t			namelen;
 };
 
 static int	v_value(struct vstate *);
@@ -653,15 +656,19 @@ json_span_is_null(const struct json_span *v)
 static int	canon_value(crypto_generichash_state *,
 		    const struct json_span *, const char *const *);
 
-/* Orders members by raw key bytes, then by position (so last-wins holds). */
+/*
+ * Orders members by unescaped name (the member identity json_member and
+ * PostgreSQL's ->> use: "x" and "\u0078" are one member), then by position
+ * so that the last duplicate sorts last and wins.
+ */
 static int
 member_cmp(const void *a, const void *b)
 {
 	const struct member	*x = a, *y = b;
-	size_t			 xl = x->key.len - 2, yl = y->key.len - 2;
+	size_t			 xl = x->namelen, yl = y->namelen;
 	int			 c;
 
-	c = memcmp(x->key.p + 1, y->key.p + 1, xl < yl ? xl : yl);
+	c = memcmp(x->name, y->name, xl < yl ? xl : yl);
 	if (c != 0)
 		return c;
 	if (xl != yl)
@@ -670,10 +677,40 @@ member_cmp(const void *a, const void *b)
 }
 
 static bool
-raw_key_equal(const struct member *x, const struct member *y)
+name_equal(const struct member *x, const struct member *y)
 {
-	return x->key.len == y->key.len &&
-	    memcmp(x->key.p, y->key.p, x->key.len) == 0;
+	return x->namelen == y->namelen && memcmp(x->name, y->name, x->namelen) == 0;
+}
+
+/* Unescape key span k into a malloc'd m->name; 0 or -1. */
+static int
+member_name(struct member *m, const struct json_span *k)
+{
+	const unsigned char	*p, *end;
+	const char		*b, *e;
+	unsigned char		 buf[4];
+	size_t			 n;
+
+	if (str_content(k, &b, &e) == -1 || (m->name = malloc(k->len + 1)) == NULL)
+		return -1;
+	p = (const unsigned char *)b;
+	end = (const unsigned char *)e;
+	m->namelen = 0;
+	while (p < end) {
+		if (str_chunk(&p, end, buf, &n) == -1)
+			return -1;
+		memcpy(m->name + m->namelen, buf, n);
+		m->namelen += n;
+	}
+	return 0;
+}
+
+static void
+members_free(struct member *m, size_t n)
+{
+	for (size_t i = 0; m != NULL && i < n; i++)
+		free(m[i].name);
+	free(m);
 }
 
 static bool
@@ -707,11 +744,41 @@ collect_members(const struct json_span *obj, const char *const *skip,
 		m[*n].key = k;
 		m[*n].val = v;
 		m[*n].idx = i;
+		if (member_name(&m[*n], &k) == -1) {
+			members_free(m, *n + 1);
+			return -1;
+		}
 		(*n)++;
 	}
 	qsort(m, *n, sizeof(*m), member_cmp);
 	*out = m;
 	return 0;
+}
+
+/*
+ * Feeds a member's unescaped name to h re-escaped in one canonical way ('"',
+ * '\\' and controls escaped, everything else as UTF-8), so every spelling
+ * of one name hashes alike and the canonical text stays JSON.
+ */
+static void
+canon_name(crypto_generichash_state *h, const struct member *m)
+{
+	char	 esc[8];
+
+	crypto_generichash_update(h, (const unsigned char *)"\"", 1);
+	for (size_t i = 0; i < m->namelen; i++) {
+		unsigned char c = (unsigned char)m->name[i];
+
+		if (c == '"' || c == '\\' || c < 0x20) {
+			if (c < 0x20)
+				snprintf(esc, sizeof(esc), "\\u%04x", c);
+			else
+				snprintf(esc, sizeof(esc), "\\%c", c);
+			crypto_generichash_update(h, (const unsigned char *)esc, strlen(esc));
+		} else
+			crypto_generichash_update(h, &c, 1);
+	}
+	crypto_generichash_update(h, (const unsigned char *)"\"", 1);
 }
 
 /* Feeds the canonical form of object obj to h; skip applies to its keys. */
@@ -728,18 +795,17 @@ canon_object(crypto_generichash_state *h, const struct json_span *obj,
 		return -1;
 	crypto_generichash_update(h, (const unsigned char *)"{", 1);
 	for (i = 0; i < n && rc == 0; i++) {
-		if (i + 1 < n && raw_key_equal(&m[i], &m[i + 1]))
+		if (i + 1 < n && name_equal(&m[i], &m[i + 1]))
 			continue;	/* a later duplicate wins */
 		if (!first)
 			crypto_generichash_update(h, (const unsigned char *)",", 1);
 		first = false;
-		crypto_generichash_update(h, (const unsigned char *)m[i].key.p,
-		    m[i].key.len);
+		canon_name(h, &m[i]);
 		crypto_generichash_update(h, (const unsigned char *)":", 1);
 		rc = canon_value(h, &m[i].val, NULL);
 	}
 	crypto_generichash_update(h, (const unsigned char *)"}", 1);
-	free(m);
+	members_free(m, n);
 	return rc;
 }
 

@@ -98,8 +98,10 @@ bool	json_span_is_null(const struct json_span *v);
 
 /*
  * BLAKE2b-256 of a canonical form of the JSON text buf: whitespace removed,
- * object members sorted by raw key bytes with duplicates resolved last-wins,
- * numbers and strings as their raw text, and the top-level members whose
+ * object members identified by their unescaped names (as json_member and
+ * PostgreSQL's ->> identify them), sorted by name, duplicates resolved
+ * last-wins, names re-escaped canonically; values' numbers and strings as
+ * their raw text, and the top-level members whose
  * names are in skip_top_keys (a NULL-terminated list, or NULL) left out.
  * Two encodings of one value that differ only in member order or whitespace
  * hash equal. 0, or -1 if buf is not valid JSON or memory runs out.

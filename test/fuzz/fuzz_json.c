@@ -360,13 +360,22 @@ reverse_object(const struct json_span *o, char *out)
 	size_t			 n, k, l, len = 0;
 
 	m = split_items(o, &n);
-	for (k = 0; k < n; k++)
-		for (l = k + 1; l < n; l++)
-			if (m[k].key.len == m[l].key.len &&
-			    memcmp(m[k].key.p, m[l].key.p, m[k].key.len) == 0) {
+	for (k = 0; k < n; k++) {
+		char *a = unescape(&m[k].key);
+
+		for (l = k + 1; l < n; l++) {
+			char *b = unescape(&m[l].key);
+			bool dup = strcmp(a, b) == 0;
+
+			free(b);
+			if (dup) {
+				free(a);
 				free(m);
-				return 0;	/* raw duplicates: order matters */
+				return 0;	/* duplicate names: order matters */
 			}
+		}
+		free(a);
+	}
 	out[len++] = '{';
 	for (k = n; k-- > 0;) {
 		size_t	span = (size_t)(m[k].val.p + m[k].val.len - m[k].key.p);

@@ -441,6 +441,10 @@ test_canonical_hash(void **state)
 	assert_true(same_hash("{\"b\":1,\"a\":[1,{\"y\":2,\"x\":3}]}",
 	    " { \"a\" : [ 1 , { \"x\":3, \"y\":2 } ] , \"b\" : 1 } ", NULL));
 	assert_false(same_hash("{\"a\":1}", "{\"a\":2}", NULL));
+	/* member identity is the unescaped name, as json_member and ->> read it */
+	assert_true(same_hash("{\"x\":1}", "{\"\\u0078\":1}", NULL));
+	assert_false(same_hash("{\"x\":1,\"\\u0078\":2}", "{\"\\u0078\":2,\"x\":1}", NULL));
+	assert_true(same_hash("{\"x\":1,\"\\u0078\":2}", "{\"x\":2}", NULL));
 	assert_false(same_hash("{\"a\":1}", "{\"a\":1.0}", NULL));
 	assert_false(same_hash("{\"a\":\"1\"}", "{\"a\":1}", NULL));
 	assert_false(same_hash("[1,2]", "[2,1]", NULL));
