@@ -51,6 +51,8 @@ BINARIES   := $(if $(wildcard ingest/main.c),$(BIN)/dialhook-ingest) \
 .PHONY: all deps check unit integration run clean bench bench-ingest \
         bench-processor fuzz faults docs-config
 .DEFAULT_GOAL := all
+# keep the unit tests' objects (otherwise make deletes them as intermediates)
+.SECONDARY:
 
 all: $(BINARIES)
 
