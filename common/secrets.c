@@ -4,6 +4,7 @@
  * that held it is freed; error messages never quote the input.
  */
 #include "secrets.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -29,22 +30,6 @@ struct secrets {
 	size_t		 n;
 	size_t		 cap;
 };
-
-static void	set_err(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-/* Formats a message into err if there is room for one. */
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static bool
 is_blank(char c)
@@ -135,27 +120,27 @@ parse_line(struct secrets *s, const char *p, size_t n, size_t line,
 	for (idn = 0; b + idn < n && !is_blank(p[b + idn]); idn++)
 		;
 	if (!valid_app_id(p + b, idn)) {
-		set_err(err, errlen, "line %zu: invalid app id "
+		util_set_err(err, errlen, "line %zu: invalid app id "
 		    "(expected 1 to 64 of A-Z a-z 0-9 _ -)", line);
 		return -1;
 	}
 	for (k = b + idn; k < n && is_blank(p[k]); k++)
 		;
 	if (k == n) {
-		set_err(err, errlen, "line %zu: missing secret", line);
+		util_set_err(err, errlen, "line %zu: missing secret", line);
 		return -1;
 	}
 	if (memchr(p + k, '\0', n - k) != NULL) {
-		set_err(err, errlen, "line %zu: secret contains a NUL byte", line);
+		util_set_err(err, errlen, "line %zu: secret contains a NUL byte", line);
 		return -1;
 	}
 	if ((dup = find_entry(s, p + b, idn)) != NULL) {
-		set_err(err, errlen, "line %zu: duplicate app id "
+		util_set_err(err, errlen, "line %zu: duplicate app id "
 		    "(first defined on line %zu)", line, dup->line);
 		return -1;
 	}
 	if (add_entry(s, p + b, idn, p + k, n - k, line) == -1) {
-		set_err(err, errlen, "line %zu: out of memory", line);
+		util_set_err(err, errlen, "line %zu: out of memory", line);
 		return -1;
 	}
 	return 0;
@@ -168,11 +153,11 @@ secrets_parse(const char *text, size_t len, char *err, size_t errlen)
 	size_t		 pos = 0, line = 0;
 
 	if (text == NULL && len > 0) {
-		set_err(err, errlen, "no text");
+		util_set_err(err, errlen, "no text");
 		return NULL;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		set_err(err, errlen, "out of memory");
+		util_set_err(err, errlen, "out of memory");
 		return NULL;
 	}
 	while (pos < len) {
@@ -243,14 +228,14 @@ secrets_load(const char *path, char *err, size_t errlen)
 	size_t		 n = 0;
 
 	if (path == NULL || (f = fopen(path, "rb")) == NULL) {
-		set_err(err, errlen, "could not open secrets file \"%s\": %s",
+		util_set_err(err, errlen, "could not open secrets file \"%s\": %s",
 		    path ? path : "(null)", strerror(path ? errno : EINVAL));
 		return NULL;
 	}
 	errno = 0;
 	buf = read_all(f, &n);
 	if (buf == NULL) {
-		set_err(err, errlen, "could not read secrets file \"%s\": %s",
+		util_set_err(err, errlen, "could not read secrets file \"%s\": %s",
 		    path, strerror(errno));
 		fclose(f);
 		return NULL;
@@ -258,7 +243,7 @@ secrets_load(const char *path, char *err, size_t errlen)
 	fclose(f);
 	s = secrets_parse(buf, n, msg, sizeof(msg));
 	if (s == NULL)
-		set_err(err, errlen, "%s: %s", path, msg);
+		util_set_err(err, errlen, "%s: %s", path, msg);
 	sodium_memzero(buf, n);
 	free(buf);
 	return s;

@@ -55,22 +55,6 @@ struct spool_segment {
 	struct spool_iter it;
 };
 
-static void	set_err(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-/* Formats a message into err if there is room for one. */
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* The little-endian 32-bit integer at p. */
 static uint32_t
 get32(const unsigned char *p)
@@ -124,7 +108,7 @@ spool_writer_rescan(struct spool_writer *w, char *err, size_t errlen)
 	uint64_t	total;
 
 	if (scan_usage(w->dirfd, &total) < 0) {
-		set_err(err, errlen, "could not scan spool directory %s: %s",
+		util_set_err(err, errlen, "could not scan spool directory %s: %s",
 		    w->dir, strerror(errno));
 		return -1;
 	}
@@ -191,12 +175,12 @@ spool_writer_new(const char *dir, uint64_t max_bytes, char *err, size_t errlen)
 	int			 dirfd;
 
 	if (mkdir(dir, 0750) == 0 ? sync_parent(dir) < 0 : errno != EEXIST) {
-		set_err(err, errlen, "could not create spool directory %s: %s",
+		util_set_err(err, errlen, "could not create spool directory %s: %s",
 		    dir, strerror(errno));
 		return NULL;
 	}
 	if ((dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		set_err(err, errlen, "could not open spool directory %s: %s",
+		util_set_err(err, errlen, "could not open spool directory %s: %s",
 		    dir, strerror(errno));
 		return NULL;
 	}
@@ -271,7 +255,7 @@ fail:
 		unlinkat(w->dirfd, tmp, 0);
 		close(fd);
 	}
-	set_err(err, errlen, "could not %s spool segment %s/%s: %s", step,
+	util_set_err(err, errlen, "could not %s spool segment %s/%s: %s", step,
 	    w->dir, tmp, strerror(saved));
 	return -1;
 }
@@ -306,7 +290,7 @@ spool_append(struct spool_writer *w, const struct spool_record *r, char *err,
 	size_t	size = spool_record_size(r), n;
 
 	if (size == 0) {
-		set_err(err, errlen, "spool record too large");
+		util_set_err(err, errlen, "spool record too large");
 		return SPOOL_APPEND_ERROR;
 	}
 	if (over_limit(w, size) &&
@@ -315,7 +299,7 @@ spool_append(struct spool_writer *w, const struct spool_record *r, char *err,
 		return SPOOL_APPEND_ERROR;
 	if (over_limit(w, size)) {
 		w->st.full++;
-		set_err(err, errlen, "spool full (%llu bytes, limit %llu)",
+		util_set_err(err, errlen, "spool full (%llu bytes, limit %llu)",
 		    (unsigned long long)w->st.bytes,
 		    (unsigned long long)w->max_bytes);
 		return SPOOL_APPEND_FULL;
@@ -324,7 +308,7 @@ spool_append(struct spool_writer *w, const struct spool_record *r, char *err,
 		return SPOOL_APPEND_ERROR;
 	reserve(w, size);
 	if (spool_record_encode(r, w->buf + w->len, w->cap - w->len, &n) < 0) {
-		set_err(err, errlen, "could not encode spool record");
+		util_set_err(err, errlen, "could not encode spool record");
 		return SPOOL_APPEND_ERROR;
 	}
 	w->len += n;
@@ -427,7 +411,7 @@ spool_sync(struct spool_writer *w, char *err, size_t errlen)
 	return 0;
 fail:
 	saved = errno;
-	set_err(err, errlen, "could not %s spool segment %s/%s: %s", step,
+	util_set_err(err, errlen, "could not %s spool segment %s/%s: %s", step,
 	    w->dir, w->name, strerror(saved));
 	sync_failed(w);
 	return -1;
@@ -577,7 +561,7 @@ try_claim(int dirfd, const char *name, struct spool_segment **out, char *err,
 	if (fd < 0 && (errno == ENOENT || errno == ELOOP))
 		return 0;		/* replayed meanwhile, or a symlink */
 	if (fd < 0) {
-		set_err(err, errlen, "could not open spool segment %s: %s",
+		util_set_err(err, errlen, "could not open spool segment %s: %s",
 		    name, strerror(errno));
 		return -1;
 	}
@@ -592,7 +576,7 @@ try_claim(int dirfd, const char *name, struct spool_segment **out, char *err,
 		return 0;
 	}
 	if ((buf = read_all(fd, (size_t)sb.st_size, &got)) == NULL) {
-		set_err(err, errlen, "could not read spool segment %s: %s",
+		util_set_err(err, errlen, "could not read spool segment %s: %s",
 		    name, strerror(errno));
 		close(fd);
 		return -1;
@@ -620,12 +604,12 @@ spool_claim(const char *dir, struct spool_segment **out, char *err,
 	if ((dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		set_err(err, errlen, "could not open spool directory %s: %s",
+		util_set_err(err, errlen, "could not open spool directory %s: %s",
 		    dir, strerror(errno));
 		return -1;
 	}
 	if (list_segments(dirfd, &names, &n) < 0) {
-		set_err(err, errlen, "could not list spool directory %s: %s",
+		util_set_err(err, errlen, "could not list spool directory %s: %s",
 		    dir, strerror(errno));
 		rc = -1;
 	}
@@ -686,11 +670,11 @@ spool_segment_done(struct spool_segment *seg, char *err, size_t errlen)
 	/* Unlink and make it durable while still holding the lock, so no
 	 * one replays it again (a replay racing us sees st_nlink == 0). */
 	if (unlinkat(seg->dirfd, seg->name, 0) < 0 && errno != ENOENT) {
-		set_err(err, errlen, "could not remove spool segment %s: %s",
+		util_set_err(err, errlen, "could not remove spool segment %s: %s",
 		    seg->name, strerror(errno));
 		rc = -1;
 	} else if (fsync(seg->dirfd) < 0) {
-		set_err(err, errlen, "could not fsync spool directory after "
+		util_set_err(err, errlen, "could not fsync spool directory after "
 		    "removing %s: %s", seg->name, strerror(errno));
 		rc = -1;
 	}
@@ -706,11 +690,11 @@ spool_segment_quarantine(struct spool_segment *seg, char *err, size_t errlen)
 
 	if ((size_t)snprintf(bad, sizeof(bad), "%s.bad", seg->name) >= sizeof(bad) ||
 	    renameat(seg->dirfd, seg->name, seg->dirfd, bad) < 0) {
-		set_err(err, errlen, "could not rename spool segment %s aside: %s",
+		util_set_err(err, errlen, "could not rename spool segment %s aside: %s",
 		    seg->name, strerror(errno));
 		rc = -1;
 	} else if (fsync(seg->dirfd) < 0) {
-		set_err(err, errlen, "could not fsync spool directory after "
+		util_set_err(err, errlen, "could not fsync spool directory after "
 		    "renaming %s: %s", seg->name, strerror(errno));
 		rc = -1;
 	}

@@ -33,6 +33,10 @@ int64_t	 util_wall_ms(void);
  */
 int	 util_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out) DH_MUSTCHECK;
 
+/* Format a message into err if err is non-NULL and errlen > 0 (common/'s error reporting). */
+void	 util_set_err(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
 /* Split "host:port" (or "[v6]:port") into host and port; 0 or -1. */
 int	 util_split_hostport(const char *s, char *host, size_t hostlen, int *port) DH_MUSTCHECK;
 

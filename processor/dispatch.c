@@ -31,7 +31,7 @@ static const struct dispatch_entry dispatch_rows[] = {
 	{ "call.recording.completed",	handle_recording },
 	{ "call.ring",			handle_ringing },
 	{ "call.ringing",		handle_ringing },
-	{ "call.started",		handle_started },
+	{ "call.started",		handle_active },
 	{ "call.takeover",		handle_active },
 	{ "call.voicemail",		handle_ended },
 	{ "call.voicemail_uploaded",	handle_voicemail_uploaded },

@@ -426,15 +426,16 @@ at_least(struct call_row *row, int s)
 		row->status = s;
 }
 
-enum handler_result
-handle_started(const struct handler_input *in, struct call_row *row, struct arena *a, char *err,
-    size_t errlen)
+/* Extract what the event carries, then raise the status to at least s. */
+static enum handler_result
+handle_status(const struct handler_input *in, struct call_row *row, struct arena *a, char *err,
+    size_t errlen, enum call_status s)
 {
 	struct payload_fields	 f;
 	enum handler_result	 r = extract_common(in, &f, row, a, err, errlen);
 
 	if (r == HANDLER_OK)
-		at_least(row, CALL_STATUS_ACTIVE);
+		at_least(row, s);
 	return r;
 }
 
@@ -442,36 +443,22 @@ enum handler_result
 handle_ringing(const struct handler_input *in, struct call_row *row, struct arena *a, char *err,
     size_t errlen)
 {
-	struct payload_fields	 f;
-	enum handler_result	 r = extract_common(in, &f, row, a, err, errlen);
-
-	if (r == HANDLER_OK)
-		at_least(row, CALL_STATUS_RINGING);
-	return r;
+	return handle_status(in, row, a, err, errlen, CALL_STATUS_RINGING);
 }
 
+/* Also the original design's call.started: the call is up. */
 enum handler_result
 handle_active(const struct handler_input *in, struct call_row *row, struct arena *a, char *err,
     size_t errlen)
 {
-	struct payload_fields	 f;
-	enum handler_result	 r = extract_common(in, &f, row, a, err, errlen);
-
-	if (r == HANDLER_OK)
-		at_least(row, CALL_STATUS_ACTIVE);
-	return r;
+	return handle_status(in, row, a, err, errlen, CALL_STATUS_ACTIVE);
 }
 
 enum handler_result
 handle_ended(const struct handler_input *in, struct call_row *row, struct arena *a, char *err,
     size_t errlen)
 {
-	struct payload_fields	 f;
-	enum handler_result	 r = extract_common(in, &f, row, a, err, errlen);
-
-	if (r == HANDLER_OK)
-		at_least(row, CALL_STATUS_ENDED);
-	return r;
+	return handle_status(in, row, a, err, errlen, CALL_STATUS_ENDED);
 }
 
 /* Recordings change no status; the original design's event may carry a plain recording_url. */

@@ -39,11 +39,9 @@ struct handler_input {
 typedef enum handler_result (*handler_fn)(const struct handler_input *in, struct call_row *row,
     struct arena *arena, char *err, size_t errlen);
 
-/* call.started: active (original design). */
-enum handler_result handle_started(const struct handler_input *, struct call_row *, struct arena *, char *, size_t);
 /* call.ring, and the native calling/ringing/preanswer/queued: ringing. */
 enum handler_result handle_ringing(const struct handler_input *, struct call_row *, struct arena *, char *, size_t);
-/* connected and the in-call states (hold, parked, merged, ...): active. */
+/* call.started (original design), connected and the in-call states (hold, parked, ...): active. */
 enum handler_result handle_active(const struct handler_input *, struct call_row *, struct arena *, char *, size_t);
 /* call.ended, and the native hangup/missed/voicemail/blocked: ended. */
 enum handler_result handle_ended(const struct handler_input *, struct call_row *, struct arena *, char *, size_t);

@@ -1,7 +1,7 @@
 /*
  * fuzz_secrets.c: libFuzzer target for secrets_parse() (common/secrets.c).
  *
- * fuzz-sources: common/secrets.c
+ * fuzz-sources: common/secrets.c common/util.c
  *
  * The input is a secrets file. It is parsed by secrets_parse() and by a
  * small model of the format in secrets.h written here; checked:

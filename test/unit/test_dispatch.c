@@ -54,7 +54,7 @@ static void
 test_issue_types(void **state)
 {
 	static const struct { const char *type; handler_fn h; } want[] = {
-		{ "call.started", handle_started }, { "call.ring", handle_ringing },
+		{ "call.started", handle_active }, { "call.ring", handle_ringing },
 		{ "call.ended", handle_ended }, { "call.recording.completed", handle_recording },
 		{ "call.calling", handle_ringing }, { "call.ringing", handle_ringing },
 		{ "call.preanswer", handle_ringing }, { "call.queued", handle_ringing },
