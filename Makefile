@@ -138,7 +138,7 @@ bench-ingest: deps all
 	@sh test/deps.sh bench && sh test/bench/bench-ingest.sh
 
 bench-processor: deps all
-	@sh test/deps.sh bench && sh test/bench/bench-processor.sh
+	@sh test/deps.sh bench && sh test/bench/bench-processor.sh && sh test/bench/bench-e2e.sh
 
 bench: bench-ingest bench-processor
 
