@@ -50,7 +50,7 @@ const struct cfg_option cfg_options[] = {
 	{ "DIALHOOK_NOTIFY_INTERVAL_MS", "notify-interval-ms", CFG_INT, OFF(notify_interval_ms), "5", 0, 10000,
 	  CFG_INGEST | CFG_CTL, 0, "at most one NOTIFY webhook_events per this interval per process" },
 	{ "DIALHOOK_SPOOL_DIR", "spool-dir", CFG_STR, OFF(spool_dir), NULL, 0, 0,
-	  CFG_INGEST, 0, "directory of the outage spool; unset = no spool (503 while the database is down)" },
+	  CFG_INGEST, 0, "directory of the outage spool (may be shared by replicas): events are acknowledged from it while the database is down; unset = 503 instead" },
 	{ "DIALHOOK_SPOOL_MAX_BYTES", "spool-max-bytes", CFG_SIZE, OFF(spool_max_bytes), "1G", 1 * MIB, 1024 * GIB,
 	  CFG_INGEST, 0, "spool size limit; when full, 503 as without a spool" },
 

@@ -204,6 +204,10 @@ http_store_done(struct store_req *r, enum store_outcome o, int64_t id, void *arg
 		log_debug("webhook duplicate|app=%s type=%s", r->app_id, r->info.type);
 		http_send(h, req, ROUTE_WEBHOOK, 200, "{\"status\":\"duplicate\"}");
 		break;
+	case STORE_SPOOLED:
+		log_debug("webhook spooled|app=%s type=%s", r->app_id, r->info.type);
+		http_send(h, req, ROUTE_WEBHOOK, 200, "{\"status\":\"spooled\"}");
+		break;
 	case STORE_UNAVAILABLE:
 		http_reject(h, req, r->app_id, 503, "unavailable");
 		break;
@@ -346,8 +350,13 @@ http_get_route(struct http *h, struct evhttp_request *req, const char *path, boo
 	} else if (route == ROUTE_HEALTHZ) {
 		http_send(h, req, route, 200, "{\"status\":\"ok\"}");
 	} else if (route == ROUTE_READYZ) {
-		if (store_is_ready(h->in->store) && h->in->state == INGEST_RUNNING)
+		if (h->in->state != INGEST_RUNNING)
+			http_error(h, req, route, 503, "unavailable");
+		else if (store_is_ready(h->in->store))
 			http_send(h, req, route, 200, "{\"status\":\"ready\"}");
+		else if (store_has_spool(h->in->store))
+			http_send(h, req, route, 200,
+			    "{\"status\":\"ready\",\"database\":\"down\",\"spool\":\"on\"}");
 		else
 			http_error(h, req, route, 503, "unavailable");
 	} else {

@@ -5,7 +5,10 @@
  *   POST /webhooks/dialpad            store for app_id "default"
  *   POST /webhooks/dialpad/{app_id}   app_id [A-Za-z0-9_-]{1,64}
  *   GET  /healthz                     200 while the process serves
- *   GET  /readyz                      200 while a database connection is up, else 503
+ *   GET  /readyz                      200 while a database connection is up, else 503;
+ *                                     with the outage spool 200 while running even if
+ *                                     not ({"status":"ready","database":"down",...})
+ * A webhook taken by the outage spool gets 200 {"status":"spooled"}.
  *   GET  /metrics                     Prometheus text exposition
  * Every error body is {"status":"error","reason":"<stable reason>"}; 503s
  * carry Retry-After. Every request gets exactly one reply: webhooks after

@@ -66,7 +66,7 @@ ingest_signal_cb(evutil_socket_t sig, short what DH_UNUSED, void *arg)
 	in->state = INGEST_DRAINING;
 	in->drain_deadline_us = util_now_us() + in->cfg->shutdown_timeout_ms * 1000;
 	http_stop_accepting(in->http);
-	store_flush_wake(in->store);
+	store_drain(in->store);
 }
 
 /* Persistent tick: request deadlines, stuck connections, drain progress. */
@@ -121,9 +121,16 @@ ingest_store(struct ingest *in)
 		.max_batch = (int)cfg->max_batch,
 		.timeout_ms = (int)cfg->db_timeout_ms,
 		.notify_interval_ms = (int)cfg->notify_interval_ms,
+		.spool_dir = cfg->spool_dir != NULL && cfg->spool_dir[0] != '\0' ? cfg->spool_dir : NULL,
+		.spool_max_bytes = (uint64_t)cfg->spool_max_bytes,
 	};
+	char			 err[512];
+	struct store		*st;
 
-	return store_new(in->base, &opt, in->metrics, http_store_done, ingest_db_fatal, in);
+	st = store_new(in->base, &opt, in->metrics, http_store_done, ingest_db_fatal, in, err, sizeof(err));
+	if (st == NULL)
+		log_error("cannot use the outage spool, refusing to start|dir=%s error=\"%s\"", opt.spool_dir, err);
+	return st;
 }
 
 int
@@ -135,10 +142,6 @@ ingest_init(struct ingest *in, const struct dh_config *cfg)
 	in->cfg = cfg;
 	in->state = INGEST_RUNNING;
 	in->exit_code = 1;
-	if (cfg->spool_dir != NULL) {
-		log_error("DIALHOOK_SPOOL_DIR is set but this build has no outage spool; unset it");
-		return -1;
-	}
 	event_set_log_callback(ingest_libevent_log);
 	/* order: loop, metrics, verifier (refuses bad secrets), store, HTTP, signals */
 	if ((in->base = event_base_new()) == NULL) {
@@ -150,7 +153,8 @@ ingest_init(struct ingest *in, const struct dh_config *cfg)
 		log_error("refusing to start|error=\"%s\"", err);
 		goto fail;
 	}
-	in->store = ingest_store(in);
+	if ((in->store = ingest_store(in)) == NULL)
+		goto fail;
 	if ((in->http = http_new(in)) == NULL || ingest_events(in) != 0)
 		goto fail;
 	return 0;

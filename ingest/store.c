@@ -19,6 +19,7 @@
 #include "metrics.h"
 #include "migrations.h"
 #include "pgconn.h"
+#include "spool.h"
 
 #define STORE_TEXT_OID		25	/* pg_type.oid of text, for binary arrays */
 #define STORE_FREE_MAX		1024	/* request structs kept for reuse */
@@ -32,6 +33,16 @@
 #define STORE_WAKE_SQL	"SELECT dialhook_wake()"
 #define STORE_SETUP_SQL	"SET synchronous_commit = on; SET application_name = 'dialhook-ingest'"
 
+/* Spool replay: five binary text[] arrays; received_at travels as epoch ms. */
+#define STORE_REPLAY_SQL \
+	"INSERT INTO webhook_events (app_id, event_type, dedupe_key, payload, received_at) " \
+	"SELECT a, t, k, p::json, to_timestamp(r::bigint / 1000.0) " \
+	"FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) " \
+	"WITH ORDINALITY AS u(a, t, k, p, r, n) ORDER BY n " \
+	"ON CONFLICT (app_id, dedupe_key) DO NOTHING"
+#define STORE_REPLAY_BATCH	500	/* records per replay statement */
+#define STORE_REPLAY_TICK_MS	1000	/* replay/seal/rescan period; retry delay after a failure */
+
 /* A growable byte buffer, reused from batch to batch. */
 struct dbuf {
 	char	*p;
@@ -42,6 +53,7 @@ enum slot_job {
 	SLOT_IDLE,
 	SLOT_INSERT,
 	SLOT_WAKE,
+	SLOT_REPLAY,
 };
 
 struct store_slot {
@@ -75,9 +87,33 @@ struct store {
 	struct store_req	*free_reqs;
 	size_t			 nfree;
 	struct metric		*m_stored, *m_dup, *m_failed, *m_batch, *m_commit, *m_resets;
+
+	/* outage spool; spool == NULL: none (see store.h) */
+	struct spool_writer	*spool;
+	struct store_req	*spill_head, *spill_tail;	/* owned, waiting to be spooled */
+	struct spill_entry {
+		struct store_req	*r;
+		bool			 owned;	/* from the spill list (else in a batch) */
+	}			*group;		/* appended in the current group */
+	size_t			 ngroup, capgroup;
+	struct event		*spill_ev;	/* spool the spill list after this iteration */
+	bool			 unsealed;	/* our active segment may hold records */
+	bool			 draining;
+	int64_t			 last_full_log_us;
+	struct event		*replay_timer;
+	struct spool_segment	*seg;		/* claimed segment being replayed */
+	enum spool_next		 seg_end;	/* SPOOL_NEXT_RECORD while records remain */
+	bool			 replaying;	/* a replay statement in flight */
+	size_t			 replay_n;	/* records in it */
+	int64_t			 replay_head_ms;	/* received_at of its first record */
+	int64_t			 replay_after_us;	/* no claim before (after a failure) */
+	struct dbuf		 rarr[5];
+	struct metric		*m_spooled, *m_spool_full, *m_spool_err, *m_replayed, *m_torn,
+				*m_quarantined;
 };
 
 static void	store_dispatch(struct store *st);
+static void	spill_push(struct store *st, struct store_req *r);
 
 /* ------------------------------------------------------------ requests */
 
@@ -166,6 +202,20 @@ store_fail_queue(struct store *st, enum store_outcome o)
 	}
 }
 
+/* No connection is up: spool what is queued, or fail it (503) without a spool. */
+static void
+store_give_up_queue(struct store *st)
+{
+	struct store_req	*r;
+
+	if (st->spool == NULL) {
+		store_fail_queue(st, STORE_UNAVAILABLE);
+		return;
+	}
+	while ((r = queue_pop(st)) != NULL)
+		spill_push(st, r);
+}
+
 /*
  * Put the unanswered requests of slot s's batch back at the front of the
  * queue in their order (answered ones are freed), marking them solo if
@@ -191,15 +241,20 @@ store_requeue(struct store_slot *s, bool solo)
 	}
 	s->n = 0;
 	if (st->up == 0)
-		store_fail_queue(st, STORE_UNAVAILABLE);
+		store_give_up_queue(st);
 }
 
 void
 store_submit(struct store *st, struct store_req *r)
 {
 	r->t0_us = util_now_us();
+	r->received_ms = util_wall_ms();
 	r->deadline_us = r->t0_us + (int64_t)st->opt.timeout_ms * 1000;
 	st->waiting++;
+	if (st->spool != NULL && st->up == 0) {
+		spill_push(st, r);
+		return;
+	}
 	queue_push(st, r);
 	event_active(st->kick, EV_TIMEOUT, 0);
 }
@@ -427,6 +482,16 @@ store_batch_error(struct store_slot *s, const PGresult *res)
 		store_requeue(s, true);
 		return;
 	}
+	if (transient && st->spool != NULL) {
+		for (size_t i = 0; i < s->n; i++) {
+			if (s->batch[i]->answered)
+				store_req_discard(st, s->batch[i]);
+			else
+				spill_push(st, s->batch[i]);
+		}
+		s->n = 0;
+		return;
+	}
 	for (size_t i = 0; i < s->n; i++) {
 		if (!transient)
 			metric_inc(st->m_failed);
@@ -502,6 +567,304 @@ store_flush_wake(struct store *st)
 	store_dispatch(st);
 }
 
+/* ------------------------------------------------------------ outage spool: writing */
+
+/* Hand r (not in a batch, unanswered) to the spool; it is written after this loop iteration. */
+static void
+spill_push(struct store *st, struct store_req *r)
+{
+	r->next = NULL;
+	if (st->spill_tail)
+		st->spill_tail->next = r;
+	else
+		st->spill_head = r;
+	st->spill_tail = r;
+	event_active(st->spill_ev, EV_TIMEOUT, 0);
+}
+
+static struct store_req *
+spill_pop(struct store *st)
+{
+	struct store_req	*r = st->spill_head;
+
+	if (r != NULL) {
+		st->spill_head = r->next;
+		if (st->spill_head == NULL)
+			st->spill_tail = NULL;
+		r->next = NULL;
+	}
+	return r;
+}
+
+/*
+ * Append r's event to the current group. false if the spool refused it
+ * (full or error: logged and counted); the group is then as before.
+ */
+static bool
+spill_append(struct store *st, struct store_req *r, bool owned)
+{
+	struct spool_record	 rec = {
+		.received_at_ms = r->received_ms,
+		.app_id = r->app_id, .app_id_len = strlen(r->app_id),
+		.event_type = r->info.type, .event_type_len = strlen(r->info.type),
+		.dedupe_key = r->info.dedupe_key, .dedupe_key_len = strlen(r->info.dedupe_key),
+		.payload = r->payload, .payload_len = r->len,
+	};
+	size_t			 mark = spool_pending(st->spool);
+	enum spool_append_result ar;
+	char			 err[256];
+	int64_t			 now;
+
+	ar = spool_append(st->spool, &rec, err, sizeof(err));
+	if (ar == SPOOL_APPEND_OK) {
+		if (st->ngroup == st->capgroup) {
+			st->capgroup = st->capgroup ? st->capgroup * 2 : 64;
+			st->group = xreallocarray(st->group, st->capgroup, sizeof(*st->group));
+		}
+		st->group[st->ngroup].r = r;
+		st->group[st->ngroup++].owned = owned;
+		return true;
+	}
+	if (spool_rewind(st->spool, mark) != 0)
+		log_error("could not rewind the spool group|mark=%zu", mark);
+	if (ar == SPOOL_APPEND_FULL) {
+		metric_inc(st->m_spool_full);
+		now = util_now_us();
+		if (now - st->last_full_log_us > 1000000) {
+			st->last_full_log_us = now;
+			log_warn("outage spool full, answering 503|dir=%s bytes=%" PRIu64 " max_bytes=%" PRIu64,
+			    st->opt.spool_dir, spool_bytes(st->spool), st->opt.spool_max_bytes);
+		}
+	} else {
+		metric_inc(st->m_spool_err);
+		log_error("could not append to the outage spool|dir=%s error=\"%s\"", st->opt.spool_dir, err);
+	}
+	return false;
+}
+
+/* Make the group durable (one spool_sync) and answer each of its requests. */
+static void
+spill_commit(struct store *st)
+{
+	char	 err[256];
+	bool	 ok;
+
+	if (st->ngroup == 0)
+		return;
+	ok = spool_sync(st->spool, err, sizeof(err)) == 0;
+	if (!ok) {
+		metric_inc(st->m_spool_err);
+		log_error("could not sync the outage spool, answering 503|dir=%s events=%zu error=\"%s\"",
+		    st->opt.spool_dir, st->ngroup, err);
+	} else {
+		st->unsealed = true;
+		log_debug("spooled|events=%zu", st->ngroup);
+	}
+	for (size_t i = 0; i < st->ngroup; i++) {
+		struct store_req *r = st->group[i].r;
+
+		if (ok)
+			metric_inc(st->m_spooled);
+		store_answer(st, r, ok ? STORE_SPOOLED : STORE_UNAVAILABLE, 0);
+		if (st->group[i].owned)
+			store_req_discard(st, r);
+	}
+	st->ngroup = 0;
+}
+
+/*
+ * Spool one group: the spill list, plus, if now > 0, every queued or
+ * in-flight request that has waited half of DIALHOOK_DB_TIMEOUT_MS. A
+ * request the spool refuses gets 503 if it was the store's to answer; an
+ * in-flight one is left to its batch (and its deadline).
+ */
+static void
+spill_run(struct store *st, int64_t now)
+{
+	int64_t			 after = (int64_t)st->opt.timeout_ms * 500;
+	struct store_req	*r;
+
+	if (st->spool == NULL)
+		return;
+	while (now > 0 && st->head != NULL && st->head->t0_us + after <= now)
+		spill_push(st, queue_pop(st));
+	while ((r = spill_pop(st)) != NULL) {
+		if (!spill_append(st, r, true)) {
+			store_answer(st, r, STORE_UNAVAILABLE, 0);
+			store_req_discard(st, r);
+		}
+	}
+	for (int i = 0; now > 0 && i < st->opt.connections; i++) {
+		struct store_slot *s = &st->slots[i];
+
+		for (size_t j = 0; s->job == SLOT_INSERT && j < s->n; j++)
+			if (!s->batch[j]->answered && s->batch[j]->t0_us + after <= now)
+				(void)spill_append(st, s->batch[j], false);
+	}
+	spill_commit(st);
+}
+
+static void
+spill_cb(evutil_socket_t fd DH_UNUSED, short what DH_UNUSED, void *arg)
+{
+	spill_run(arg, 0);
+}
+
+/* ------------------------------------------------------------ outage spool: replay */
+
+/* The claimed segment is finished (every record committed, or corrupt): remove or quarantine it. */
+static void
+replay_finish(struct store *st)
+{
+	const char	*name = spool_segment_name(st->seg);
+	size_t		 off = spool_segment_offset(st->seg), size = spool_segment_size(st->seg);
+	char		 err[256];
+
+	if (st->seg_end == SPOOL_NEXT_CORRUPT) {
+		log_error("spool segment is corrupt, quarantining it (renamed to .bad) for an operator|"
+		    "segment=%s offset=%zu size=%zu", name, off, size);
+		metric_inc(st->m_quarantined);
+		if (spool_segment_quarantine(st->seg, err, sizeof(err)) != 0)
+			log_error("could not quarantine spool segment|error=\"%s\"", err);
+	} else {
+		if (st->seg_end == SPOOL_NEXT_TORN) {
+			log_warn("spool segment has a torn tail (never acknowledged), dropping it|"
+			    "segment=%s offset=%zu dropped_bytes=%zu", name, off, size - off);
+			metric_add(st->m_torn, (double)(size - off));
+		}
+		log_info("spool segment replayed|segment=%s bytes=%zu", name, size);
+		if (spool_segment_done(st->seg, err, sizeof(err)) != 0)
+			log_warn("could not remove replayed spool segment, it will be replayed again|"
+			    "error=\"%s\"", err);
+	}
+	st->seg = NULL;
+	st->replay_head_ms = 0;
+	event_active(st->replay_timer, EV_TIMEOUT, 0);	/* the next segment, if any */
+}
+
+/* Give up on the claimed segment for now (database error): retried from its start later. */
+static void
+replay_release(struct store *st)
+{
+	spool_segment_release(st->seg);
+	st->seg = NULL;
+	st->replay_head_ms = 0;
+	st->replay_after_us = util_now_us() + STORE_REPLAY_TICK_MS * 1000;
+}
+
+static void
+replay_done(struct pgconn *c DH_UNUSED, PGresult *res, void *arg)
+{
+	struct store_slot	*s = arg;
+	struct store		*st = s->st;
+	char			 why[256];
+
+	s->job = SLOT_IDLE;
+	st->replaying = false;
+	if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK) {
+		long inserted = strtol(PQcmdTuples(res), NULL, 10);
+
+		metric_add(st->m_replayed, (double)st->replay_n);
+		log_debug("replayed spool batch|records=%zu inserted=%ld", st->replay_n, inserted);
+		if (inserted > 0)
+			store_want_wake(st);
+		if (st->seg_end != SPOOL_NEXT_RECORD)
+			replay_finish(st);
+	} else {
+		pgconn_trim_error(res ? PQresultErrorMessage(res) : "connection lost", why, sizeof(why));
+		log_warn("could not replay spool batch, retrying the segment later|conn=%d segment=%s error=\"%s\"",
+		    s->idx, spool_segment_name(st->seg), why);
+		replay_release(st);
+	}
+	event_active(st->kick, EV_TIMEOUT, 0);
+}
+
+/* Send the next STORE_REPLAY_BATCH records of the claimed segment on idle slot s. */
+static void
+replay_send(struct store_slot *s)
+{
+	struct store		*st = s->st;
+	struct spool_record	 rec;
+	enum spool_next		 nx = SPOOL_NEXT_RECORD;
+	const char		*values[5];
+	int			 lengths[5], formats[5];
+	char			 ms[24];
+	size_t			 n = 0;
+
+	for (int k = 0; k < 5; k++)
+		arr_begin(&st->rarr[k], 0);
+	while (n < STORE_REPLAY_BATCH && (nx = spool_segment_next(st->seg, &rec)) == SPOOL_NEXT_RECORD) {
+		if (n++ == 0)
+			st->replay_head_ms = rec.received_at_ms;
+		arr_add(&st->rarr[0], rec.app_id, rec.app_id_len);
+		arr_add(&st->rarr[1], rec.event_type, rec.event_type_len);
+		arr_add(&st->rarr[2], rec.dedupe_key, rec.dedupe_key_len);
+		arr_add(&st->rarr[3], rec.payload, rec.payload_len);
+		snprintf(ms, sizeof(ms), "%" PRId64, rec.received_at_ms);
+		arr_add(&st->rarr[4], ms, strlen(ms));
+	}
+	if (nx != SPOOL_NEXT_RECORD)
+		st->seg_end = nx;
+	if (n == 0) {
+		replay_finish(st);
+		return;
+	}
+	for (int k = 0; k < 5; k++) {
+		unsigned char *dim = (unsigned char *)st->rarr[k].p + 12;	/* patch the dimension */
+
+		dim[0] = (unsigned char)(n >> 24);
+		dim[1] = (unsigned char)(n >> 16);
+		dim[2] = (unsigned char)(n >> 8);
+		dim[3] = (unsigned char)n;
+		values[k] = st->rarr[k].p;
+		lengths[k] = (int)st->rarr[k].len;
+		formats[k] = 1;
+	}
+	if (pgconn_query(s->conn, STORE_REPLAY_SQL, 5, values, lengths, formats, replay_done, s) != 0) {
+		replay_release(st);
+		return;
+	}
+	s->job = SLOT_REPLAY;
+	s->sent_us = util_now_us();
+	st->replaying = true;
+	st->replay_n = n;
+}
+
+/*
+ * Replay tick (once a second, and when a connection comes up or a segment
+ * is finished): refresh the spool's usage, seal our own segment once the
+ * database is back so it can be claimed, claim the oldest segment.
+ */
+static void
+replay_tick_cb(evutil_socket_t fd DH_UNUSED, short what DH_UNUSED, void *arg)
+{
+	struct store	*st = arg;
+	char		 err[256];
+
+	if (spool_writer_rescan(st->spool, err, sizeof(err)) != 0)
+		log_warn("could not scan the outage spool|dir=%s error=\"%s\"", st->opt.spool_dir, err);
+	if (st->up == 0 || st->draining)
+		return;
+	if (st->unsealed && st->spill_head == NULL) {
+		spool_seal(st->spool);
+		st->unsealed = false;
+	}
+	if (st->seg == NULL && util_now_us() >= st->replay_after_us) {
+		if (spool_claim(st->opt.spool_dir, &st->seg, err, sizeof(err)) != 0) {
+			log_warn("could not claim a spool segment|dir=%s error=\"%s\"", st->opt.spool_dir, err);
+			st->replay_after_us = util_now_us() + STORE_REPLAY_TICK_MS * 1000;
+			st->seg = NULL;
+			return;
+		}
+		if (st->seg == NULL)
+			return;
+		st->seg_end = SPOOL_NEXT_RECORD;
+		log_info("replaying spool segment|segment=%s bytes=%zu", spool_segment_name(st->seg),
+		    spool_segment_size(st->seg));
+	}
+	store_dispatch(st);
+}
+
 /* ------------------------------------------------------------ dispatch */
 
 /* Give every idle connection work: a due wake-up first, else the next batch. */
@@ -517,6 +880,8 @@ store_dispatch(struct store *st)
 			store_send_wake(s);
 		else if (st->head != NULL)
 			store_send_batch(s);
+		else if (st->seg != NULL && !st->replaying && !st->draining)
+			replay_send(s);
 		else
 			break;
 	}
@@ -556,6 +921,7 @@ store_tick(struct store *st)
 	int64_t		 now = util_now_us();
 	struct store_req *r;
 
+	spill_run(st, now);
 	while (st->head != NULL && st->head->deadline_us <= now) {
 		r = queue_pop(st);
 		store_answer(st, r, STORE_TIMEOUT, 0);
@@ -577,6 +943,8 @@ store_on_up(struct pgconn *c DH_UNUSED, void *arg)
 	s->fail_logged = false;
 	s->st->up++;
 	log_info("database connection up|conn=%d up=%zu", s->idx, s->st->up);
+	if (s->st->spool != NULL)
+		event_active(s->st->replay_timer, EV_TIMEOUT, 0);
 	store_dispatch(s->st);
 }
 
@@ -595,7 +963,7 @@ store_on_down(struct pgconn *c DH_UNUSED, const char *why, void *arg)
 		log_warn("could not connect to the database, retrying|conn=%d error=\"%s\"", s->idx, why);
 	}
 	if (st->up == 0)
-		store_fail_queue(st, STORE_UNAVAILABLE);
+		store_give_up_queue(st);
 }
 
 static void
@@ -624,6 +992,45 @@ store_gauge_down(void *arg)
 	struct store	*st = arg;
 
 	return (double)((size_t)st->opt.connections - st->up);
+}
+
+static double
+store_gauge_spool_bytes(void *arg)
+{
+	return (double)spool_bytes(((struct store *)arg)->spool);
+}
+
+/* Seconds between now and the received_at of the oldest record being replayed; 0 if none. */
+static double
+store_gauge_replay_lag(void *arg)
+{
+	struct store	*st = arg;
+
+	if (st->seg == NULL || st->replay_head_ms == 0)
+		return 0;
+	return (double)(util_wall_ms() - st->replay_head_ms) / 1000.0;
+}
+
+static void
+store_spool_metrics(struct store *st, struct metrics *m)
+{
+	st->m_spooled = metrics_counter(m, "dialhook_ingest_events_spooled_total",
+	    "events acknowledged from the outage spool (database unusable)", NULL);
+	st->m_replayed = metrics_counter(m, "dialhook_ingest_spool_replayed_total",
+	    "spooled events replayed into webhook_events (committed; duplicates included)", NULL);
+	st->m_spool_full = metrics_counter(m, "dialhook_ingest_spool_failures_total",
+	    "events the outage spool could not take (answered 503)", "reason=\"full\"");
+	st->m_spool_err = metrics_counter(m, "dialhook_ingest_spool_failures_total",
+	    "events the outage spool could not take (answered 503)", "reason=\"error\"");
+	st->m_torn = metrics_counter(m, "dialhook_ingest_spool_torn_bytes_total",
+	    "bytes of torn segment tails dropped by replay (never acknowledged)", NULL);
+	st->m_quarantined = metrics_counter(m, "dialhook_ingest_spool_quarantined_total",
+	    "corrupt spool segments renamed to .bad instead of replayed", NULL);
+	metrics_gauge_fn(m, "dialhook_ingest_spool_bytes", "bytes in the outage spool directory",
+	    NULL, store_gauge_spool_bytes, st);
+	metrics_gauge_fn(m, "dialhook_ingest_spool_replay_lag_seconds",
+	    "age of the oldest spooled event being replayed (0 when not replaying)", NULL,
+	    store_gauge_replay_lag, st);
 }
 
 static void
@@ -655,11 +1062,19 @@ store_metrics(struct store *st, struct metrics *m)
 
 struct store *
 store_new(struct event_base *base, const struct store_options *opt, struct metrics *m,
-    store_done_fn done, store_fatal_fn fatal, void *arg)
+    store_done_fn done, store_fatal_fn fatal, void *arg, char *err, size_t errlen)
 {
-	struct store		*st = xcalloc(1, sizeof(*st));
+	struct store		*st;
 	struct pgconn_options	 po = { 0 };
 	struct pgconn_callbacks	 cbs = { store_on_up, store_on_down, NULL, store_on_fatal };
+	struct spool_writer	*w = NULL;
+	struct timeval		 tick = { STORE_REPLAY_TICK_MS / 1000, (STORE_REPLAY_TICK_MS % 1000) * 1000 };
+
+	if (opt->spool_dir != NULL &&
+	    (w = spool_writer_new(opt->spool_dir, opt->spool_max_bytes, err, errlen)) == NULL)
+		return NULL;
+	st = xcalloc(1, sizeof(*st));
+	st->spool = w;
 
 	st->base = base;
 	st->opt = *opt;
@@ -683,6 +1098,12 @@ store_new(struct event_base *base, const struct store_options *opt, struct metri
 		s->conn = pgconn_new(base, &po, &cbs, s);
 	}
 	store_metrics(st, m);
+	if (st->spool != NULL) {
+		st->spill_ev = event_new(base, -1, 0, spill_cb, st);
+		st->replay_timer = event_new(base, -1, EV_PERSIST, replay_tick_cb, st);
+		event_add(st->replay_timer, &tick);
+		store_spool_metrics(st, m);
+	}
 	return st;
 }
 
@@ -700,6 +1121,8 @@ store_free(struct store *st)
 
 	if (st == NULL)
 		return;
+	/* last chance for what is still waiting (shutdown timeout): spool it all */
+	spill_run(st, INT64_MAX);
 	st->up = 0;
 	for (int i = 0; i < st->opt.connections; i++) {
 		struct store_slot *s = &st->slots[i];
@@ -721,6 +1144,15 @@ store_free(struct store *st)
 	}
 	event_free(st->kick);
 	event_free(st->wake_timer);
+	if (st->spool != NULL) {
+		spool_segment_release(st->seg);
+		spool_writer_free(st->spool);	/* seals: the next start or another replica replays it */
+		event_free(st->spill_ev);
+		event_free(st->replay_timer);
+		for (int k = 0; k < 5; k++)
+			free(st->rarr[k].p);
+		free(st->group);
+	}
 	free(st->slots);
 	free(st);
 }
@@ -728,7 +1160,20 @@ store_free(struct store *st)
 bool
 store_can_accept(const struct store *st)
 {
-	return st->up > 0 && st->waiting < (size_t)st->opt.max_pending;
+	return (st->up > 0 || st->spool != NULL) && st->waiting < (size_t)st->opt.max_pending;
+}
+
+bool
+store_has_spool(const struct store *st)
+{
+	return st->spool != NULL;
+}
+
+void
+store_drain(struct store *st)
+{
+	st->draining = true;
+	store_flush_wake(st);
 }
 
 bool
@@ -749,7 +1194,7 @@ store_is_idle(const struct store *st)
 	for (int i = 0; i < st->opt.connections; i++)
 		if (st->slots[i].job != SLOT_IDLE && pgconn_is_up(st->slots[i].conn))
 			return false;
-	if (st->waiting != 0 || st->head != NULL)
+	if (st->waiting != 0 || st->head != NULL || st->spill_head != NULL)
 		return false;
 	/* a wake-up still due counts, unless no connection could send it */
 	return st->up == 0 || (!st->wake_wanted && !evtimer_pending(st->wake_timer, NULL));

@@ -21,6 +21,30 @@
  * After a commit that stored rows, SELECT dialhook_wake() is sent on an
  * idle connection in its own transaction, at most once per
  * DIALHOOK_NOTIFY_INTERVAL_MS.
+ *
+ * Outage spool (only with spool_dir set; common/spool.h). A request is
+ * "spilled" to the spool instead of waiting for the database when
+ *   - no pool connection is up (at submit, or when the last one goes down
+ *     with requests queued or in flight),
+ *   - it has waited half of DIALHOOK_DB_TIMEOUT_MS (queued or in flight:
+ *     the janitor tick checks), or
+ *   - its batch failed with a transient error.
+ * Spilled requests are collected and written as one group per loop
+ * iteration (one spool_sync), then answered STORE_SPOOLED; if the append is
+ * refused (full) or the sync fails, STORE_UNAVAILABLE, as without a spool.
+ * An in-flight request answered SPOOLED may still commit from its batch:
+ * the replay then finds the key present (ON CONFLICT), so nothing is stored
+ * twice. The write and fdatasync run on the loop thread (bounded by one
+ * group; the spool is only used while the database is unusable).
+ *
+ * Replay: once a second (and when a connection comes up) with a connection
+ * up and the queue empty, the oldest claimable segment is read and
+ * re-inserted in order, STORE_REPLAY_BATCH records per statement, on an
+ * idle pool connection (live requests first, one replay statement at a
+ * time), then deleted. Failure: the segment is released and retried from
+ * its start later (idempotent). A torn tail is dropped (logged, counted); a
+ * corrupt segment is quarantined. Our own active segment is sealed once a
+ * connection is up and nothing waits to be spilled, so it becomes claimable.
  */
 #ifndef DH_INGEST_STORE_H
 #define DH_INGEST_STORE_H
@@ -45,6 +69,7 @@ enum store_outcome {
 	STORE_UNAVAILABLE,	/* database down or saturated: 503 */
 	STORE_TIMEOUT,		/* not committed within the deadline: 503 */
 	STORE_FAILED,		/* the database refused this row: 500 */
+	STORE_SPOOLED,		/* durable in the outage spool, not yet in the database */
 };
 
 /* One request waiting to be stored; allocated by store_req_new(). */
@@ -54,6 +79,7 @@ struct store_req {
 	char			*payload;	/* owned: malloc'd JSON text */
 	size_t			 len;
 	int64_t			 t0_us;		/* submit time */
+	int64_t			 received_ms;	/* submit time, epoch ms (spool record) */
 	int64_t			 deadline_us;
 	bool			 answered;	/* done() was called */
 	bool			 solo;		/* retry alone (batch isolation) */
@@ -80,11 +106,18 @@ struct store_options {
 	int		 max_batch;
 	int		 timeout_ms;
 	int		 notify_interval_ms;
+	const char	*spool_dir;		/* NULL: no outage spool */
+	uint64_t	 spool_max_bytes;
 };
 
-/* Creates the pool (not yet connecting) and registers its metrics in m. */
+/*
+ * Creates the pool (not yet connecting) and the spool writer if configured,
+ * and registers its metrics in m. NULL with a message in err if the spool
+ * directory cannot be used.
+ */
 struct store	*store_new(struct event_base *base, const struct store_options *opt,
-		    struct metrics *m, store_done_fn done, store_fatal_fn fatal, void *arg);
+		    struct metrics *m, store_done_fn done, store_fatal_fn fatal, void *arg,
+		    char *err, size_t errlen);
 
 /* Start connecting every connection. */
 void		 store_start(struct store *st);
@@ -100,6 +133,9 @@ bool		 store_can_accept(const struct store *st);
 
 /* true if at least one connection is up (for /readyz). */
 bool		 store_is_ready(const struct store *st);
+
+/* true if an outage spool is configured. */
+bool		 store_has_spool(const struct store *st);
 
 /* A zeroed request to fill in (payload, app_id, info) and submit. */
 struct store_req *store_req_new(struct store *st);
@@ -121,5 +157,8 @@ bool		 store_is_idle(const struct store *st);
 
 /* Send the pending wake-up now rather than after the debounce interval (drain). */
 void		 store_flush_wake(struct store *st);
+
+/* Drain: flush the wake-up and start no further spool replay statements. */
+void		 store_drain(struct store *st);
 
 #endif
