@@ -19,9 +19,9 @@
 #include "metrics.h"
 #include "migrations.h"
 #include "pgconn.h"
-#include "spool.h"
+#include "pgarray.h"
+#include "spooler.h"
 
-#define STORE_TEXT_OID		25	/* pg_type.oid of text, for binary arrays */
 #define STORE_FREE_MAX		1024	/* request structs kept for reuse */
 
 /* One statement per batch; the parameters are four binary text[] arrays. */
@@ -32,22 +32,6 @@
 	"ON CONFLICT (app_id, dedupe_key) DO NOTHING RETURNING id, app_id, dedupe_key"
 #define STORE_WAKE_SQL	"SELECT dialhook_wake()"
 #define STORE_SETUP_SQL	"SET synchronous_commit = on; SET application_name = 'dialhook-ingest'"
-
-/* Spool replay: five binary text[] arrays; received_at travels as epoch ms. */
-#define STORE_REPLAY_SQL \
-	"INSERT INTO webhook_events (app_id, event_type, dedupe_key, payload, received_at) " \
-	"SELECT a, t, k, p::json, to_timestamp(r::bigint / 1000.0) " \
-	"FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) " \
-	"WITH ORDINALITY AS u(a, t, k, p, r, n) ORDER BY n " \
-	"ON CONFLICT (app_id, dedupe_key) DO NOTHING"
-#define STORE_REPLAY_BATCH	500	/* records per replay statement */
-#define STORE_REPLAY_TICK_MS	1000	/* replay/seal/rescan period; retry delay after a failure */
-
-/* A growable byte buffer, reused from batch to batch. */
-struct dbuf {
-	char	*p;
-	size_t	 len, cap;
-};
 
 enum slot_job {
 	SLOT_IDLE,
@@ -67,7 +51,7 @@ struct store_slot {
 	struct store_req	**batch;	/* max_batch entries */
 	size_t			 n;
 	int64_t			*ids;		/* result mapping, max_batch entries */
-	struct dbuf		 arr[4];	/* app_id, event_type, dedupe_key, payload */
+	struct pgarray		 arr[4];	/* app_id, event_type, dedupe_key, payload */
 };
 
 struct store {
@@ -88,32 +72,10 @@ struct store {
 	size_t			 nfree;
 	struct metric		*m_stored, *m_dup, *m_failed, *m_batch, *m_commit, *m_resets;
 
-	/* outage spool; spool == NULL: none (see store.h) */
-	struct spool_writer	*spool;
-	struct store_req	*spill_head, *spill_tail;	/* owned, waiting to be spooled */
-	struct spill_entry {
-		struct store_req	*r;
-		bool			 owned;	/* from the spill list (else in a batch) */
-	}			*group;		/* appended in the current group */
-	size_t			 ngroup, capgroup;
-	struct event		*spill_ev;	/* spool the spill list after this iteration */
-	bool			 unsealed;	/* our active segment may hold records */
-	bool			 draining;
-	int64_t			 last_full_log_us;
-	struct event		*replay_timer;
-	struct spool_segment	*seg;		/* claimed segment being replayed */
-	enum spool_next		 seg_end;	/* SPOOL_NEXT_RECORD while records remain */
-	bool			 replaying;	/* a replay statement in flight */
-	size_t			 replay_n;	/* records in it */
-	int64_t			 replay_head_ms;	/* received_at of its first record */
-	int64_t			 replay_after_us;	/* no claim before (after a failure) */
-	struct dbuf		 rarr[5];
-	struct metric		*m_spooled, *m_spool_full, *m_spool_err, *m_replayed, *m_torn,
-				*m_quarantined;
+	struct spooler		*sp;		/* outage spool, or NULL (spooler.h) */
 };
 
 static void	store_dispatch(struct store *st);
-static void	spill_push(struct store *st, struct store_req *r);
 
 /* ------------------------------------------------------------ requests */
 
@@ -152,8 +114,7 @@ store_req_discard(struct store *st, struct store_req *r)
 	st->nfree++;
 }
 
-/* Call done() once for r; later calls are no-ops. */
-static void
+void
 store_answer(struct store *st, struct store_req *r, enum store_outcome o, int64_t id)
 {
 	if (r->answered)
@@ -208,12 +169,12 @@ store_give_up_queue(struct store *st)
 {
 	struct store_req	*r;
 
-	if (st->spool == NULL) {
+	if (st->sp == NULL) {
 		store_fail_queue(st, STORE_UNAVAILABLE);
 		return;
 	}
 	while ((r = queue_pop(st)) != NULL)
-		spill_push(st, r);
+		spooler_take(st->sp, r);
 }
 
 /*
@@ -251,59 +212,12 @@ store_submit(struct store *st, struct store_req *r)
 	r->received_ms = util_wall_ms();
 	r->deadline_us = r->t0_us + (int64_t)st->opt.timeout_ms * 1000;
 	st->waiting++;
-	if (st->spool != NULL && st->up == 0) {
-		spill_push(st, r);
+	if (st->sp != NULL && st->up == 0) {
+		spooler_take(st->sp, r);
 		return;
 	}
 	queue_push(st, r);
 	event_active(st->kick, EV_TIMEOUT, 0);
-}
-
-/* ------------------------------------------------------------ binary text[] */
-
-static void
-dbuf_reserve(struct dbuf *b, size_t more)
-{
-	if (b->len + more <= b->cap)
-		return;
-	while (b->cap < b->len + more)
-		b->cap = b->cap ? b->cap * 2 : 4096;
-	b->p = xreallocarray(b->p, 1, b->cap);
-}
-
-static void
-dbuf_put32(struct dbuf *b, uint32_t v)
-{
-	unsigned char	*p;
-
-	dbuf_reserve(b, 4);
-	p = (unsigned char *)b->p + b->len;
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-	b->len += 4;
-}
-
-/* Start a one-dimensional binary text[] of n elements (PostgreSQL array_recv format). */
-static void
-arr_begin(struct dbuf *b, size_t n)
-{
-	b->len = 0;
-	dbuf_put32(b, 1);		/* ndim */
-	dbuf_put32(b, 0);		/* has nulls */
-	dbuf_put32(b, STORE_TEXT_OID);
-	dbuf_put32(b, (uint32_t)n);	/* dimension */
-	dbuf_put32(b, 1);		/* lower bound */
-}
-
-static void
-arr_add(struct dbuf *b, const char *s, size_t len)
-{
-	dbuf_put32(b, (uint32_t)len);
-	dbuf_reserve(b, len);
-	memcpy(b->p + b->len, s, len);
-	b->len += len;
 }
 
 /* ------------------------------------------------------------ batches */
@@ -327,14 +241,14 @@ static void
 store_build(struct store_slot *s)
 {
 	for (int k = 0; k < 4; k++)
-		arr_begin(&s->arr[k], s->n);
+		pgarray_begin(&s->arr[k], s->n);
 	for (size_t i = 0; i < s->n; i++) {
 		struct store_req *r = s->batch[i];
 
-		arr_add(&s->arr[0], r->app_id, strlen(r->app_id));
-		arr_add(&s->arr[1], r->info.type, strlen(r->info.type));
-		arr_add(&s->arr[2], r->info.dedupe_key, strlen(r->info.dedupe_key));
-		arr_add(&s->arr[3], r->payload, r->len);
+		pgarray_add(&s->arr[0], r->app_id, strlen(r->app_id));
+		pgarray_add(&s->arr[1], r->info.type, strlen(r->info.type));
+		pgarray_add(&s->arr[2], r->info.dedupe_key, strlen(r->info.dedupe_key));
+		pgarray_add(&s->arr[3], r->payload, r->len);
 	}
 }
 
@@ -482,12 +396,12 @@ store_batch_error(struct store_slot *s, const PGresult *res)
 		store_requeue(s, true);
 		return;
 	}
-	if (transient && st->spool != NULL) {
+	if (transient && st->sp != NULL) {
 		for (size_t i = 0; i < s->n; i++) {
 			if (s->batch[i]->answered)
 				store_req_discard(st, s->batch[i]);
 			else
-				spill_push(st, s->batch[i]);
+				spooler_take(st->sp, s->batch[i]);
 		}
 		s->n = 0;
 		return;
@@ -567,304 +481,6 @@ store_flush_wake(struct store *st)
 	store_dispatch(st);
 }
 
-/* ------------------------------------------------------------ outage spool: writing */
-
-/* Hand r (not in a batch, unanswered) to the spool; it is written after this loop iteration. */
-static void
-spill_push(struct store *st, struct store_req *r)
-{
-	r->next = NULL;
-	if (st->spill_tail)
-		st->spill_tail->next = r;
-	else
-		st->spill_head = r;
-	st->spill_tail = r;
-	event_active(st->spill_ev, EV_TIMEOUT, 0);
-}
-
-static struct store_req *
-spill_pop(struct store *st)
-{
-	struct store_req	*r = st->spill_head;
-
-	if (r != NULL) {
-		st->spill_head = r->next;
-		if (st->spill_head == NULL)
-			st->spill_tail = NULL;
-		r->next = NULL;
-	}
-	return r;
-}
-
-/*
- * Append r's event to the current group. false if the spool refused it
- * (full or error: logged and counted); the group is then as before.
- */
-static bool
-spill_append(struct store *st, struct store_req *r, bool owned)
-{
-	struct spool_record	 rec = {
-		.received_at_ms = r->received_ms,
-		.app_id = r->app_id, .app_id_len = strlen(r->app_id),
-		.event_type = r->info.type, .event_type_len = strlen(r->info.type),
-		.dedupe_key = r->info.dedupe_key, .dedupe_key_len = strlen(r->info.dedupe_key),
-		.payload = r->payload, .payload_len = r->len,
-	};
-	size_t			 mark = spool_pending(st->spool);
-	enum spool_append_result ar;
-	char			 err[256];
-	int64_t			 now;
-
-	ar = spool_append(st->spool, &rec, err, sizeof(err));
-	if (ar == SPOOL_APPEND_OK) {
-		if (st->ngroup == st->capgroup) {
-			st->capgroup = st->capgroup ? st->capgroup * 2 : 64;
-			st->group = xreallocarray(st->group, st->capgroup, sizeof(*st->group));
-		}
-		st->group[st->ngroup].r = r;
-		st->group[st->ngroup++].owned = owned;
-		return true;
-	}
-	if (spool_rewind(st->spool, mark) != 0)
-		log_error("could not rewind the spool group|mark=%zu", mark);
-	if (ar == SPOOL_APPEND_FULL) {
-		metric_inc(st->m_spool_full);
-		now = util_now_us();
-		if (now - st->last_full_log_us > 1000000) {
-			st->last_full_log_us = now;
-			log_warn("outage spool full, answering 503|dir=%s bytes=%" PRIu64 " max_bytes=%" PRIu64,
-			    st->opt.spool_dir, spool_bytes(st->spool), st->opt.spool_max_bytes);
-		}
-	} else {
-		metric_inc(st->m_spool_err);
-		log_error("could not append to the outage spool|dir=%s error=\"%s\"", st->opt.spool_dir, err);
-	}
-	return false;
-}
-
-/* Make the group durable (one spool_sync) and answer each of its requests. */
-static void
-spill_commit(struct store *st)
-{
-	char	 err[256];
-	bool	 ok;
-
-	if (st->ngroup == 0)
-		return;
-	ok = spool_sync(st->spool, err, sizeof(err)) == 0;
-	if (!ok) {
-		metric_inc(st->m_spool_err);
-		log_error("could not sync the outage spool, answering 503|dir=%s events=%zu error=\"%s\"",
-		    st->opt.spool_dir, st->ngroup, err);
-	} else {
-		st->unsealed = true;
-		log_debug("spooled|events=%zu", st->ngroup);
-	}
-	for (size_t i = 0; i < st->ngroup; i++) {
-		struct store_req *r = st->group[i].r;
-
-		if (ok)
-			metric_inc(st->m_spooled);
-		store_answer(st, r, ok ? STORE_SPOOLED : STORE_UNAVAILABLE, 0);
-		if (st->group[i].owned)
-			store_req_discard(st, r);
-	}
-	st->ngroup = 0;
-}
-
-/*
- * Spool one group: the spill list, plus, if now > 0, every queued or
- * in-flight request that has waited half of DIALHOOK_DB_TIMEOUT_MS. A
- * request the spool refuses gets 503 if it was the store's to answer; an
- * in-flight one is left to its batch (and its deadline).
- */
-static void
-spill_run(struct store *st, int64_t now)
-{
-	int64_t			 after = (int64_t)st->opt.timeout_ms * 500;
-	struct store_req	*r;
-
-	if (st->spool == NULL)
-		return;
-	while (now > 0 && st->head != NULL && st->head->t0_us + after <= now)
-		spill_push(st, queue_pop(st));
-	while ((r = spill_pop(st)) != NULL) {
-		if (!spill_append(st, r, true)) {
-			store_answer(st, r, STORE_UNAVAILABLE, 0);
-			store_req_discard(st, r);
-		}
-	}
-	for (int i = 0; now > 0 && i < st->opt.connections; i++) {
-		struct store_slot *s = &st->slots[i];
-
-		for (size_t j = 0; s->job == SLOT_INSERT && j < s->n; j++)
-			if (!s->batch[j]->answered && s->batch[j]->t0_us + after <= now)
-				(void)spill_append(st, s->batch[j], false);
-	}
-	spill_commit(st);
-}
-
-static void
-spill_cb(evutil_socket_t fd DH_UNUSED, short what DH_UNUSED, void *arg)
-{
-	spill_run(arg, 0);
-}
-
-/* ------------------------------------------------------------ outage spool: replay */
-
-/* The claimed segment is finished (every record committed, or corrupt): remove or quarantine it. */
-static void
-replay_finish(struct store *st)
-{
-	const char	*name = spool_segment_name(st->seg);
-	size_t		 off = spool_segment_offset(st->seg), size = spool_segment_size(st->seg);
-	char		 err[256];
-
-	if (st->seg_end == SPOOL_NEXT_CORRUPT) {
-		log_error("spool segment is corrupt, quarantining it (renamed to .bad) for an operator|"
-		    "segment=%s offset=%zu size=%zu", name, off, size);
-		metric_inc(st->m_quarantined);
-		if (spool_segment_quarantine(st->seg, err, sizeof(err)) != 0)
-			log_error("could not quarantine spool segment|error=\"%s\"", err);
-	} else {
-		if (st->seg_end == SPOOL_NEXT_TORN) {
-			log_warn("spool segment has a torn tail (never acknowledged), dropping it|"
-			    "segment=%s offset=%zu dropped_bytes=%zu", name, off, size - off);
-			metric_add(st->m_torn, (double)(size - off));
-		}
-		log_info("spool segment replayed|segment=%s bytes=%zu", name, size);
-		if (spool_segment_done(st->seg, err, sizeof(err)) != 0)
-			log_warn("could not remove replayed spool segment, it will be replayed again|"
-			    "error=\"%s\"", err);
-	}
-	st->seg = NULL;
-	st->replay_head_ms = 0;
-	event_active(st->replay_timer, EV_TIMEOUT, 0);	/* the next segment, if any */
-}
-
-/* Give up on the claimed segment for now (database error): retried from its start later. */
-static void
-replay_release(struct store *st)
-{
-	spool_segment_release(st->seg);
-	st->seg = NULL;
-	st->replay_head_ms = 0;
-	st->replay_after_us = util_now_us() + STORE_REPLAY_TICK_MS * 1000;
-}
-
-static void
-replay_done(struct pgconn *c DH_UNUSED, PGresult *res, void *arg)
-{
-	struct store_slot	*s = arg;
-	struct store		*st = s->st;
-	char			 why[256];
-
-	s->job = SLOT_IDLE;
-	st->replaying = false;
-	if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK) {
-		long inserted = strtol(PQcmdTuples(res), NULL, 10);
-
-		metric_add(st->m_replayed, (double)st->replay_n);
-		log_debug("replayed spool batch|records=%zu inserted=%ld", st->replay_n, inserted);
-		if (inserted > 0)
-			store_want_wake(st);
-		if (st->seg_end != SPOOL_NEXT_RECORD)
-			replay_finish(st);
-	} else {
-		pgconn_trim_error(res ? PQresultErrorMessage(res) : "connection lost", why, sizeof(why));
-		log_warn("could not replay spool batch, retrying the segment later|conn=%d segment=%s error=\"%s\"",
-		    s->idx, spool_segment_name(st->seg), why);
-		replay_release(st);
-	}
-	event_active(st->kick, EV_TIMEOUT, 0);
-}
-
-/* Send the next STORE_REPLAY_BATCH records of the claimed segment on idle slot s. */
-static void
-replay_send(struct store_slot *s)
-{
-	struct store		*st = s->st;
-	struct spool_record	 rec;
-	enum spool_next		 nx = SPOOL_NEXT_RECORD;
-	const char		*values[5];
-	int			 lengths[5], formats[5];
-	char			 ms[24];
-	size_t			 n = 0;
-
-	for (int k = 0; k < 5; k++)
-		arr_begin(&st->rarr[k], 0);
-	while (n < STORE_REPLAY_BATCH && (nx = spool_segment_next(st->seg, &rec)) == SPOOL_NEXT_RECORD) {
-		if (n++ == 0)
-			st->replay_head_ms = rec.received_at_ms;
-		arr_add(&st->rarr[0], rec.app_id, rec.app_id_len);
-		arr_add(&st->rarr[1], rec.event_type, rec.event_type_len);
-		arr_add(&st->rarr[2], rec.dedupe_key, rec.dedupe_key_len);
-		arr_add(&st->rarr[3], rec.payload, rec.payload_len);
-		snprintf(ms, sizeof(ms), "%" PRId64, rec.received_at_ms);
-		arr_add(&st->rarr[4], ms, strlen(ms));
-	}
-	if (nx != SPOOL_NEXT_RECORD)
-		st->seg_end = nx;
-	if (n == 0) {
-		replay_finish(st);
-		return;
-	}
-	for (int k = 0; k < 5; k++) {
-		unsigned char *dim = (unsigned char *)st->rarr[k].p + 12;	/* patch the dimension */
-
-		dim[0] = (unsigned char)(n >> 24);
-		dim[1] = (unsigned char)(n >> 16);
-		dim[2] = (unsigned char)(n >> 8);
-		dim[3] = (unsigned char)n;
-		values[k] = st->rarr[k].p;
-		lengths[k] = (int)st->rarr[k].len;
-		formats[k] = 1;
-	}
-	if (pgconn_query(s->conn, STORE_REPLAY_SQL, 5, values, lengths, formats, replay_done, s) != 0) {
-		replay_release(st);
-		return;
-	}
-	s->job = SLOT_REPLAY;
-	s->sent_us = util_now_us();
-	st->replaying = true;
-	st->replay_n = n;
-}
-
-/*
- * Replay tick (once a second, and when a connection comes up or a segment
- * is finished): refresh the spool's usage, seal our own segment once the
- * database is back so it can be claimed, claim the oldest segment.
- */
-static void
-replay_tick_cb(evutil_socket_t fd DH_UNUSED, short what DH_UNUSED, void *arg)
-{
-	struct store	*st = arg;
-	char		 err[256];
-
-	if (spool_writer_rescan(st->spool, err, sizeof(err)) != 0)
-		log_warn("could not scan the outage spool|dir=%s error=\"%s\"", st->opt.spool_dir, err);
-	if (st->up == 0 || st->draining)
-		return;
-	if (st->unsealed && st->spill_head == NULL) {
-		spool_seal(st->spool);
-		st->unsealed = false;
-	}
-	if (st->seg == NULL && util_now_us() >= st->replay_after_us) {
-		if (spool_claim(st->opt.spool_dir, &st->seg, err, sizeof(err)) != 0) {
-			log_warn("could not claim a spool segment|dir=%s error=\"%s\"", st->opt.spool_dir, err);
-			st->replay_after_us = util_now_us() + STORE_REPLAY_TICK_MS * 1000;
-			st->seg = NULL;
-			return;
-		}
-		if (st->seg == NULL)
-			return;
-		st->seg_end = SPOOL_NEXT_RECORD;
-		log_info("replaying spool segment|segment=%s bytes=%zu", spool_segment_name(st->seg),
-		    spool_segment_size(st->seg));
-	}
-	store_dispatch(st);
-}
-
 /* ------------------------------------------------------------ dispatch */
 
 /* Give every idle connection work: a due wake-up first, else the next batch. */
@@ -880,11 +496,29 @@ store_dispatch(struct store *st)
 			store_send_wake(s);
 		else if (st->head != NULL)
 			store_send_batch(s);
-		else if (st->seg != NULL && !st->replaying && !st->draining)
-			replay_send(s);
-		else
+		else if (st->sp != NULL && spooler_wants_conn(st->sp)) {
+			if (spooler_replay_send(st->sp, s->conn, s->idx) == 0) {
+				s->job = SLOT_REPLAY;
+				s->sent_us = util_now_us();
+			}
+		} else
 			break;
 	}
+}
+
+void
+store_kick(struct store *st)
+{
+	store_dispatch(st);
+}
+
+void
+store_replay_done(struct store *st, int idx, bool inserted)
+{
+	st->slots[idx].job = SLOT_IDLE;
+	if (inserted)
+		store_want_wake(st);
+	event_active(st->kick, EV_TIMEOUT, 0);
 }
 
 static void
@@ -894,6 +528,31 @@ store_kick_cb(evutil_socket_t fd DH_UNUSED, short what DH_UNUSED, void *arg)
 }
 
 /* ------------------------------------------------------------ deadlines */
+
+/*
+ * With a spool, hand it every queued or in-flight request that has waited
+ * half of DIALHOOK_DB_TIMEOUT_MS by now (INT64_MAX: all of them) and write
+ * one group. In-flight ones stay in their batch (the spooler only answers
+ * them); one the spool refuses is left to its batch and deadline.
+ */
+static void
+store_spill(struct store *st, int64_t now)
+{
+	int64_t		 after = (int64_t)st->opt.timeout_ms * 500;
+
+	if (st->sp == NULL)
+		return;
+	while (st->head != NULL && st->head->t0_us + after <= now)
+		spooler_take(st->sp, queue_pop(st));
+	for (int i = 0; i < st->opt.connections; i++) {
+		struct store_slot *s = &st->slots[i];
+
+		for (size_t j = 0; s->job == SLOT_INSERT && j < s->n; j++)
+			if (!s->batch[j]->answered && s->batch[j]->t0_us + after <= now)
+				spooler_take_inflight(st->sp, s->batch[j]);
+	}
+	spooler_flush(st->sp);
+}
 
 /* Answer the requests of s's batch that are past their deadline; reset s if it is stuck. */
 static void
@@ -921,7 +580,7 @@ store_tick(struct store *st)
 	int64_t		 now = util_now_us();
 	struct store_req *r;
 
-	spill_run(st, now);
+	store_spill(st, now);
 	while (st->head != NULL && st->head->deadline_us <= now) {
 		r = queue_pop(st);
 		store_answer(st, r, STORE_TIMEOUT, 0);
@@ -943,8 +602,8 @@ store_on_up(struct pgconn *c DH_UNUSED, void *arg)
 	s->fail_logged = false;
 	s->st->up++;
 	log_info("database connection up|conn=%d up=%zu", s->idx, s->st->up);
-	if (s->st->spool != NULL)
-		event_active(s->st->replay_timer, EV_TIMEOUT, 0);
+	if (s->st->sp != NULL)
+		spooler_conn_up(s->st->sp);
 	store_dispatch(s->st);
 }
 
@@ -994,45 +653,6 @@ store_gauge_down(void *arg)
 	return (double)((size_t)st->opt.connections - st->up);
 }
 
-static double
-store_gauge_spool_bytes(void *arg)
-{
-	return (double)spool_bytes(((struct store *)arg)->spool);
-}
-
-/* Seconds between now and the received_at of the oldest record being replayed; 0 if none. */
-static double
-store_gauge_replay_lag(void *arg)
-{
-	struct store	*st = arg;
-
-	if (st->seg == NULL || st->replay_head_ms == 0)
-		return 0;
-	return (double)(util_wall_ms() - st->replay_head_ms) / 1000.0;
-}
-
-static void
-store_spool_metrics(struct store *st, struct metrics *m)
-{
-	st->m_spooled = metrics_counter(m, "dialhook_ingest_events_spooled_total",
-	    "events acknowledged from the outage spool (database unusable)", NULL);
-	st->m_replayed = metrics_counter(m, "dialhook_ingest_spool_replayed_total",
-	    "spooled events replayed into webhook_events (committed; duplicates included)", NULL);
-	st->m_spool_full = metrics_counter(m, "dialhook_ingest_spool_failures_total",
-	    "events the outage spool could not take (answered 503)", "reason=\"full\"");
-	st->m_spool_err = metrics_counter(m, "dialhook_ingest_spool_failures_total",
-	    "events the outage spool could not take (answered 503)", "reason=\"error\"");
-	st->m_torn = metrics_counter(m, "dialhook_ingest_spool_torn_bytes_total",
-	    "bytes of torn segment tails dropped by replay (never acknowledged)", NULL);
-	st->m_quarantined = metrics_counter(m, "dialhook_ingest_spool_quarantined_total",
-	    "corrupt spool segments renamed to .bad instead of replayed", NULL);
-	metrics_gauge_fn(m, "dialhook_ingest_spool_bytes", "bytes in the outage spool directory",
-	    NULL, store_gauge_spool_bytes, st);
-	metrics_gauge_fn(m, "dialhook_ingest_spool_replay_lag_seconds",
-	    "age of the oldest spooled event being replayed (0 when not replaying)", NULL,
-	    store_gauge_replay_lag, st);
-}
-
 static void
 store_metrics(struct store *st, struct metrics *m)
 {
@@ -1067,14 +687,13 @@ store_new(struct event_base *base, const struct store_options *opt, struct metri
 	struct store		*st;
 	struct pgconn_options	 po = { 0 };
 	struct pgconn_callbacks	 cbs = { store_on_up, store_on_down, NULL, store_on_fatal };
-	struct spool_writer	*w = NULL;
-	struct timeval		 tick = { STORE_REPLAY_TICK_MS / 1000, (STORE_REPLAY_TICK_MS % 1000) * 1000 };
 
-	if (opt->spool_dir != NULL &&
-	    (w = spool_writer_new(opt->spool_dir, opt->spool_max_bytes, err, errlen)) == NULL)
-		return NULL;
 	st = xcalloc(1, sizeof(*st));
-	st->spool = w;
+	if (opt->spool_dir != NULL &&
+	    (st->sp = spooler_new(base, st, opt->spool_dir, opt->spool_max_bytes, err, errlen)) == NULL) {
+		free(st);
+		return NULL;
+	}
 
 	st->base = base;
 	st->opt = *opt;
@@ -1098,12 +717,8 @@ store_new(struct event_base *base, const struct store_options *opt, struct metri
 		s->conn = pgconn_new(base, &po, &cbs, s);
 	}
 	store_metrics(st, m);
-	if (st->spool != NULL) {
-		st->spill_ev = event_new(base, -1, 0, spill_cb, st);
-		st->replay_timer = event_new(base, -1, EV_PERSIST, replay_tick_cb, st);
-		event_add(st->replay_timer, &tick);
-		store_spool_metrics(st, m);
-	}
+	if (st->sp != NULL)
+		spooler_metrics(st->sp, m);
 	return st;
 }
 
@@ -1122,7 +737,7 @@ store_free(struct store *st)
 	if (st == NULL)
 		return;
 	/* last chance for what is still waiting (shutdown timeout): spool it all */
-	spill_run(st, INT64_MAX);
+	store_spill(st, INT64_MAX);
 	st->up = 0;
 	for (int i = 0; i < st->opt.connections; i++) {
 		struct store_slot *s = &st->slots[i];
@@ -1144,15 +759,7 @@ store_free(struct store *st)
 	}
 	event_free(st->kick);
 	event_free(st->wake_timer);
-	if (st->spool != NULL) {
-		spool_segment_release(st->seg);
-		spool_writer_free(st->spool);	/* seals: the next start or another replica replays it */
-		event_free(st->spill_ev);
-		event_free(st->replay_timer);
-		for (int k = 0; k < 5; k++)
-			free(st->rarr[k].p);
-		free(st->group);
-	}
+	spooler_free(st->sp);
 	free(st->slots);
 	free(st);
 }
@@ -1160,19 +767,20 @@ store_free(struct store *st)
 bool
 store_can_accept(const struct store *st)
 {
-	return (st->up > 0 || st->spool != NULL) && st->waiting < (size_t)st->opt.max_pending;
+	return (st->up > 0 || st->sp != NULL) && st->waiting < (size_t)st->opt.max_pending;
 }
 
 bool
 store_has_spool(const struct store *st)
 {
-	return st->spool != NULL;
+	return st->sp != NULL;
 }
 
 void
 store_drain(struct store *st)
 {
-	st->draining = true;
+	if (st->sp != NULL)
+		spooler_drain(st->sp);
 	store_flush_wake(st);
 }
 
@@ -1194,7 +802,7 @@ store_is_idle(const struct store *st)
 	for (int i = 0; i < st->opt.connections; i++)
 		if (st->slots[i].job != SLOT_IDLE && pgconn_is_up(st->slots[i].conn))
 			return false;
-	if (st->waiting != 0 || st->head != NULL || st->spill_head != NULL)
+	if (st->waiting != 0 || st->head != NULL || (st->sp != NULL && !spooler_is_idle(st->sp)))
 		return false;
 	/* a wake-up still due counts, unless no connection could send it */
 	return st->up == 0 || (!st->wake_wanted && !evtimer_pending(st->wake_timer, NULL));

@@ -22,29 +22,20 @@
  * idle connection in its own transaction, at most once per
  * DIALHOOK_NOTIFY_INTERVAL_MS.
  *
- * Outage spool (only with spool_dir set; common/spool.h). A request is
- * "spilled" to the spool instead of waiting for the database when
+ * Outage spool (only with spool_dir set; ingest/spooler.h, which owns the
+ * spool writer and replay). A request is handed to the spooler instead of
+ * waiting for the database when
  *   - no pool connection is up (at submit, or when the last one goes down
  *     with requests queued or in flight),
  *   - it has waited half of DIALHOOK_DB_TIMEOUT_MS (queued or in flight:
  *     the janitor tick checks), or
  *   - its batch failed with a transient error.
- * Spilled requests are collected and written as one group per loop
- * iteration (one spool_sync), then answered STORE_SPOOLED; if the append is
- * refused (full) or the sync fails, STORE_UNAVAILABLE, as without a spool.
- * An in-flight request answered SPOOLED may still commit from its batch:
- * the replay then finds the key present (ON CONFLICT), so nothing is stored
- * twice. The write and fdatasync run on the loop thread (bounded by one
- * group; the spool is only used while the database is unusable).
- *
- * Replay: once a second (and when a connection comes up) with a connection
- * up and the queue empty, the oldest claimable segment is read and
- * re-inserted in order, STORE_REPLAY_BATCH records per statement, on an
- * idle pool connection (live requests first, one replay statement at a
- * time), then deleted. Failure: the segment is released and retried from
- * its start later (idempotent). A torn tail is dropped (logged, counted); a
- * corrupt segment is quarantined. Our own active segment is sealed once a
- * connection is up and nothing waits to be spilled, so it becomes claimable.
+ * The spooler answers it (STORE_SPOOLED, or STORE_UNAVAILABLE if the spool
+ * refuses it) through store_answer(). For replay, store_dispatch() lends an
+ * idle connection with nothing live to send (no wake-up, empty queue) to
+ * the spooler, one replay statement at a time; the spooler hands it back
+ * with store_replay_done(). A connection stuck in a replay statement is
+ * reset like any other.
  */
 #ifndef DH_INGEST_STORE_H
 #define DH_INGEST_STORE_H
@@ -160,5 +151,23 @@ void		 store_flush_wake(struct store *st);
 
 /* Drain: flush the wake-up and start no further spool replay statements. */
 void		 store_drain(struct store *st);
+
+/* ---- for the outage spooler (spooler.c) only ---- */
+
+/*
+ * Call done() once for r (later calls are no-ops). r stays owned by
+ * whoever holds it (the spooler frees taken requests with store_req_discard).
+ */
+void		 store_answer(struct store *st, struct store_req *r, enum store_outcome o, int64_t id);
+
+/* Give every idle connection work now (the spooler claimed a segment). */
+void		 store_kick(struct store *st);
+
+/*
+ * The replay statement on slot idx completed (the connection lent by
+ * spooler_replay_send is idle again); inserted: it stored new rows, so the
+ * processors' wake-up is due.
+ */
+void		 store_replay_done(struct store *st, int idx, bool inserted);
 
 #endif

@@ -1,0 +1,471 @@
+/*
+ * spooler.c: the outage spool's writing and replay (see spooler.h for the
+ * contract, common/spool.h for the storage layer).
+ */
+#include "spooler.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "log.h"
+#include "metrics.h"
+#include "pgarray.h"
+#include "spool.h"
+
+/* Spool replay: five binary text[] arrays; received_at travels as epoch ms. */
+#define SPOOLER_REPLAY_SQL \
+	"INSERT INTO webhook_events (app_id, event_type, dedupe_key, payload, received_at) " \
+	"SELECT a, t, k, p::json, to_timestamp(r::bigint / 1000.0) " \
+	"FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) " \
+	"WITH ORDINALITY AS u(a, t, k, p, r, n) ORDER BY n " \
+	"ON CONFLICT (app_id, dedupe_key) DO NOTHING"
+#define SPOOLER_REPLAY_BATCH	500	/* records per replay statement */
+#define SPOOLER_TICK_MS		1000	/* replay/seal/rescan period; retry delay after a failure */
+
+/* A request appended to the current group. */
+struct spooler_entry {
+	struct store_req	*r;
+	bool			 owned;		/* from the spill list (else in a batch) */
+};
+
+struct spooler {
+	struct store		*st;		/* borrowed: our owner */
+	char			*dir;
+	uint64_t		 max_bytes;
+	struct spool_writer	*spool;
+	struct store_req	*spill_head, *spill_tail;	/* owned, waiting to be spooled */
+	struct spooler_entry	*group;		/* appended in the current group */
+	size_t			 ngroup, capgroup;
+	struct event		*spill_ev;	/* spool the spill list after this iteration */
+	bool			 unsealed;	/* our active segment may hold records */
+	bool			 draining;
+	int64_t			 last_full_log_us;
+	struct event		*replay_timer;
+	struct spool_segment	*seg;		/* claimed segment being replayed */
+	enum spool_next		 seg_end;	/* SPOOL_NEXT_RECORD while records remain */
+	bool			 replaying;	/* a replay statement in flight */
+	int			 conn_idx;	/* the store slot it runs on */
+	size_t			 replay_n;	/* records in it */
+	int64_t			 replay_head_ms;	/* received_at of its first record */
+	int64_t			 replay_after_us;	/* no claim before (after a failure) */
+	struct pgarray		 rarr[5];
+	struct metric		*m_spooled, *m_spool_full, *m_spool_err, *m_replayed, *m_torn,
+				*m_quarantined;
+};
+
+/* ------------------------------------------------------------ writing */
+
+void
+spooler_take(struct spooler *sp, struct store_req *r)
+{
+	r->next = NULL;
+	if (sp->spill_tail)
+		sp->spill_tail->next = r;
+	else
+		sp->spill_head = r;
+	sp->spill_tail = r;
+	event_active(sp->spill_ev, EV_TIMEOUT, 0);
+}
+
+static struct store_req *
+spill_pop(struct spooler *sp)
+{
+	struct store_req	*r = sp->spill_head;
+
+	if (r != NULL) {
+		sp->spill_head = r->next;
+		if (sp->spill_head == NULL)
+			sp->spill_tail = NULL;
+		r->next = NULL;
+	}
+	return r;
+}
+
+/* Log and count an append the spool refused (full: at most once a second). */
+static void
+spill_refused(struct spooler *sp, enum spool_append_result ar, const char *err)
+{
+	int64_t		 now;
+
+	if (ar == SPOOL_APPEND_FULL) {
+		metric_inc(sp->m_spool_full);
+		now = util_now_us();
+		if (now - sp->last_full_log_us > 1000000) {
+			sp->last_full_log_us = now;
+			log_warn("outage spool full, answering 503|dir=%s bytes=%" PRIu64 " max_bytes=%" PRIu64,
+			    sp->dir, spool_bytes(sp->spool), sp->max_bytes);
+		}
+	} else {
+		metric_inc(sp->m_spool_err);
+		log_error("could not append to the outage spool|dir=%s error=\"%s\"", sp->dir, err);
+	}
+}
+
+/*
+ * Append r's event to the current group. false if the spool refused it
+ * (full or error: logged and counted); the group is then as before.
+ */
+static bool
+spill_append(struct spooler *sp, struct store_req *r, bool owned)
+{
+	struct spool_record	 rec = {
+		.received_at_ms = r->received_ms,
+		.app_id = r->app_id, .app_id_len = strlen(r->app_id),
+		.event_type = r->info.type, .event_type_len = strlen(r->info.type),
+		.dedupe_key = r->info.dedupe_key, .dedupe_key_len = strlen(r->info.dedupe_key),
+		.payload = r->payload, .payload_len = r->len,
+	};
+	size_t			 mark = spool_pending(sp->spool);
+	enum spool_append_result ar;
+	char			 err[256];
+
+	ar = spool_append(sp->spool, &rec, err, sizeof(err));
+	if (ar == SPOOL_APPEND_OK) {
+		if (sp->ngroup == sp->capgroup) {
+			sp->capgroup = sp->capgroup ? sp->capgroup * 2 : 64;
+			sp->group = xreallocarray(sp->group, sp->capgroup, sizeof(*sp->group));
+		}
+		sp->group[sp->ngroup].r = r;
+		sp->group[sp->ngroup++].owned = owned;
+		return true;
+	}
+	if (spool_rewind(sp->spool, mark) != 0)
+		log_error("could not rewind the spool group|mark=%zu", mark);
+	spill_refused(sp, ar, err);
+	return false;
+}
+
+/* Append the spill list to the group; a request the spool refuses gets 503. */
+static void
+spill_drain(struct spooler *sp)
+{
+	struct store_req	*r;
+
+	while ((r = spill_pop(sp)) != NULL) {
+		if (!spill_append(sp, r, true)) {
+			store_answer(sp->st, r, STORE_UNAVAILABLE, 0);
+			store_req_discard(sp->st, r);
+		}
+	}
+}
+
+void
+spooler_take_inflight(struct spooler *sp, struct store_req *r)
+{
+	spill_drain(sp);
+	(void)spill_append(sp, r, false);
+}
+
+/* Make the group durable (one spool_sync) and answer each of its requests. */
+static void
+spill_commit(struct spooler *sp)
+{
+	char	 err[256];
+	bool	 ok;
+
+	if (sp->ngroup == 0)
+		return;
+	ok = spool_sync(sp->spool, err, sizeof(err)) == 0;
+	if (!ok) {
+		metric_inc(sp->m_spool_err);
+		log_error("could not sync the outage spool, answering 503|dir=%s events=%zu error=\"%s\"",
+		    sp->dir, sp->ngroup, err);
+	} else {
+		sp->unsealed = true;
+		log_debug("spooled|events=%zu", sp->ngroup);
+	}
+	for (size_t i = 0; i < sp->ngroup; i++) {
+		struct store_req *r = sp->group[i].r;
+
+		if (ok)
+			metric_inc(sp->m_spooled);
+		store_answer(sp->st, r, ok ? STORE_SPOOLED : STORE_UNAVAILABLE, 0);
+		if (sp->group[i].owned)
+			store_req_discard(sp->st, r);
+	}
+	sp->ngroup = 0;
+}
+
+void
+spooler_flush(struct spooler *sp)
+{
+	spill_drain(sp);
+	spill_commit(sp);
+}
+
+static void
+spill_cb(evutil_socket_t fd DH_UNUSED, short what DH_UNUSED, void *arg)
+{
+	spooler_flush(arg);
+}
+
+bool
+spooler_is_idle(const struct spooler *sp)
+{
+	return sp->spill_head == NULL;
+}
+
+/* ------------------------------------------------------------ replay */
+
+/* The claimed segment is finished (every record committed, or corrupt): remove or quarantine it. */
+static void
+replay_finish(struct spooler *sp)
+{
+	const char	*name = spool_segment_name(sp->seg);
+	size_t		 off = spool_segment_offset(sp->seg), size = spool_segment_size(sp->seg);
+	char		 err[256];
+
+	if (sp->seg_end == SPOOL_NEXT_CORRUPT) {
+		log_error("spool segment is corrupt, quarantining it (renamed to .bad) for an operator|"
+		    "segment=%s offset=%zu size=%zu", name, off, size);
+		metric_inc(sp->m_quarantined);
+		if (spool_segment_quarantine(sp->seg, err, sizeof(err)) != 0)
+			log_error("could not quarantine spool segment|error=\"%s\"", err);
+	} else {
+		if (sp->seg_end == SPOOL_NEXT_TORN) {
+			log_warn("spool segment has a torn tail (never acknowledged), dropping it|"
+			    "segment=%s offset=%zu dropped_bytes=%zu", name, off, size - off);
+			metric_add(sp->m_torn, (double)(size - off));
+		}
+		log_info("spool segment replayed|segment=%s bytes=%zu", name, size);
+		if (spool_segment_done(sp->seg, err, sizeof(err)) != 0)
+			log_warn("could not remove replayed spool segment, it will be replayed again|"
+			    "error=\"%s\"", err);
+	}
+	sp->seg = NULL;
+	sp->replay_head_ms = 0;
+	event_active(sp->replay_timer, EV_TIMEOUT, 0);	/* the next segment, if any */
+}
+
+/* Give up on the claimed segment for now (database error): retried from its start later. */
+static void
+replay_release(struct spooler *sp)
+{
+	spool_segment_release(sp->seg);
+	sp->seg = NULL;
+	sp->replay_head_ms = 0;
+	sp->replay_after_us = util_now_us() + SPOOLER_TICK_MS * 1000;
+}
+
+/* pgconn result callback of a replay statement; hands the connection back to the store. */
+static void
+replay_done(struct pgconn *c DH_UNUSED, PGresult *res, void *arg)
+{
+	struct spooler	*sp = arg;
+	char		 why[256];
+	long		 inserted = 0;
+
+	sp->replaying = false;
+	if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK) {
+		inserted = strtol(PQcmdTuples(res), NULL, 10);
+		metric_add(sp->m_replayed, (double)sp->replay_n);
+		log_debug("replayed spool batch|records=%zu inserted=%ld", sp->replay_n, inserted);
+		if (sp->seg_end != SPOOL_NEXT_RECORD)
+			replay_finish(sp);
+	} else {
+		pgconn_trim_error(res ? PQresultErrorMessage(res) : "connection lost", why, sizeof(why));
+		log_warn("could not replay spool batch, retrying the segment later|conn=%d segment=%s error=\"%s\"",
+		    sp->conn_idx, spool_segment_name(sp->seg), why);
+		replay_release(sp);
+	}
+	store_replay_done(sp->st, sp->conn_idx, inserted > 0);
+}
+
+/* Read the next SPOOLER_REPLAY_BATCH records of the claimed segment into rarr; their count. */
+static size_t
+replay_read(struct spooler *sp)
+{
+	struct spool_record	 rec;
+	enum spool_next		 nx = SPOOL_NEXT_RECORD;
+	char			 ms[24];
+	size_t			 n = 0;
+
+	for (int k = 0; k < 5; k++)
+		pgarray_begin(&sp->rarr[k], 0);
+	while (n < SPOOLER_REPLAY_BATCH && (nx = spool_segment_next(sp->seg, &rec)) == SPOOL_NEXT_RECORD) {
+		if (n++ == 0)
+			sp->replay_head_ms = rec.received_at_ms;
+		pgarray_add(&sp->rarr[0], rec.app_id, rec.app_id_len);
+		pgarray_add(&sp->rarr[1], rec.event_type, rec.event_type_len);
+		pgarray_add(&sp->rarr[2], rec.dedupe_key, rec.dedupe_key_len);
+		pgarray_add(&sp->rarr[3], rec.payload, rec.payload_len);
+		snprintf(ms, sizeof(ms), "%" PRId64, rec.received_at_ms);
+		pgarray_add(&sp->rarr[4], ms, strlen(ms));
+	}
+	if (nx != SPOOL_NEXT_RECORD)
+		sp->seg_end = nx;
+	for (int k = 0; k < 5; k++)
+		pgarray_set_count(&sp->rarr[k], n);
+	return n;
+}
+
+bool
+spooler_wants_conn(const struct spooler *sp)
+{
+	return sp->seg != NULL && !sp->replaying && !sp->draining;
+}
+
+int
+spooler_replay_send(struct spooler *sp, struct pgconn *conn, int idx)
+{
+	const char	*values[5];
+	int		 lengths[5], formats[5];
+	size_t		 n = replay_read(sp);
+
+	if (n == 0) {
+		replay_finish(sp);
+		return -1;
+	}
+	for (int k = 0; k < 5; k++) {
+		values[k] = sp->rarr[k].p;
+		lengths[k] = (int)sp->rarr[k].len;
+		formats[k] = 1;
+	}
+	if (pgconn_query(conn, SPOOLER_REPLAY_SQL, 5, values, lengths, formats, replay_done, sp) != 0) {
+		replay_release(sp);
+		return -1;
+	}
+	sp->replaying = true;
+	sp->conn_idx = idx;
+	sp->replay_n = n;
+	return 0;
+}
+
+/* Claim the oldest claimable segment if none is claimed and no retry delay is running. */
+static void
+replay_claim(struct spooler *sp)
+{
+	char	 err[256];
+
+	if (sp->seg != NULL || util_now_us() < sp->replay_after_us)
+		return;
+	if (spool_claim(sp->dir, &sp->seg, err, sizeof(err)) != 0) {
+		log_warn("could not claim a spool segment|dir=%s error=\"%s\"", sp->dir, err);
+		sp->replay_after_us = util_now_us() + SPOOLER_TICK_MS * 1000;
+		sp->seg = NULL;
+		return;
+	}
+	if (sp->seg == NULL)
+		return;
+	sp->seg_end = SPOOL_NEXT_RECORD;
+	log_info("replaying spool segment|segment=%s bytes=%zu", spool_segment_name(sp->seg),
+	    spool_segment_size(sp->seg));
+}
+
+/*
+ * Replay tick (once a second, and when a connection comes up or a segment
+ * is finished): refresh the spool's usage, seal our own segment once the
+ * database is back so it can be claimed, claim the oldest segment.
+ */
+static void
+replay_tick_cb(evutil_socket_t fd DH_UNUSED, short what DH_UNUSED, void *arg)
+{
+	struct spooler	*sp = arg;
+	char		 err[256];
+
+	if (spool_writer_rescan(sp->spool, err, sizeof(err)) != 0)
+		log_warn("could not scan the outage spool|dir=%s error=\"%s\"", sp->dir, err);
+	if (!store_is_ready(sp->st) || sp->draining)
+		return;
+	if (sp->unsealed && sp->spill_head == NULL) {
+		spool_seal(sp->spool);
+		sp->unsealed = false;
+	}
+	replay_claim(sp);
+	if (sp->seg == NULL)
+		return;
+	store_kick(sp->st);
+}
+
+void
+spooler_conn_up(struct spooler *sp)
+{
+	event_active(sp->replay_timer, EV_TIMEOUT, 0);
+}
+
+void
+spooler_drain(struct spooler *sp)
+{
+	sp->draining = true;
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+static double
+spooler_gauge_bytes(void *arg)
+{
+	return (double)spool_bytes(((struct spooler *)arg)->spool);
+}
+
+/* Seconds between now and the received_at of the oldest record being replayed; 0 if none. */
+static double
+spooler_gauge_replay_lag(void *arg)
+{
+	struct spooler	*sp = arg;
+
+	if (sp->seg == NULL || sp->replay_head_ms == 0)
+		return 0;
+	return (double)(util_wall_ms() - sp->replay_head_ms) / 1000.0;
+}
+
+void
+spooler_metrics(struct spooler *sp, struct metrics *m)
+{
+	sp->m_spooled = metrics_counter(m, "dialhook_ingest_events_spooled_total",
+	    "events acknowledged from the outage spool (database unusable)", NULL);
+	sp->m_replayed = metrics_counter(m, "dialhook_ingest_spool_replayed_total",
+	    "spooled events replayed into webhook_events (committed; duplicates included)", NULL);
+	sp->m_spool_full = metrics_counter(m, "dialhook_ingest_spool_failures_total",
+	    "events the outage spool could not take (answered 503)", "reason=\"full\"");
+	sp->m_spool_err = metrics_counter(m, "dialhook_ingest_spool_failures_total",
+	    "events the outage spool could not take (answered 503)", "reason=\"error\"");
+	sp->m_torn = metrics_counter(m, "dialhook_ingest_spool_torn_bytes_total",
+	    "bytes of torn segment tails dropped by replay (never acknowledged)", NULL);
+	sp->m_quarantined = metrics_counter(m, "dialhook_ingest_spool_quarantined_total",
+	    "corrupt spool segments renamed to .bad instead of replayed", NULL);
+	metrics_gauge_fn(m, "dialhook_ingest_spool_bytes", "bytes in the outage spool directory",
+	    NULL, spooler_gauge_bytes, sp);
+	metrics_gauge_fn(m, "dialhook_ingest_spool_replay_lag_seconds",
+	    "age of the oldest spooled event being replayed (0 when not replaying)", NULL,
+	    spooler_gauge_replay_lag, sp);
+}
+
+struct spooler *
+spooler_new(struct event_base *base, struct store *st, const char *dir, uint64_t max_bytes,
+    char *err, size_t errlen)
+{
+	struct spooler		*sp;
+	struct spool_writer	*w;
+	struct timeval		 tick = { SPOOLER_TICK_MS / 1000, (SPOOLER_TICK_MS % 1000) * 1000 };
+
+	if ((w = spool_writer_new(dir, max_bytes, err, errlen)) == NULL)
+		return NULL;
+	sp = xcalloc(1, sizeof(*sp));
+	sp->st = st;
+	sp->dir = xstrdup(dir);
+	sp->max_bytes = max_bytes;
+	sp->spool = w;
+	sp->spill_ev = event_new(base, -1, 0, spill_cb, sp);
+	sp->replay_timer = event_new(base, -1, EV_PERSIST, replay_tick_cb, sp);
+	event_add(sp->replay_timer, &tick);
+	return sp;
+}
+
+void
+spooler_free(struct spooler *sp)
+{
+	if (sp == NULL)
+		return;
+	spool_segment_release(sp->seg);
+	spool_writer_free(sp->spool);	/* seals: the next start or another replica replays it */
+	event_free(sp->spill_ev);
+	event_free(sp->replay_timer);
+	for (int k = 0; k < 5; k++)
+		pgarray_free(&sp->rarr[k]);
+	free(sp->group);
+	free(sp->dir);
+	free(sp);
+}
