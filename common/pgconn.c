@@ -75,6 +75,19 @@ pgconn_trim_error(const char *msg, char *buf, size_t len)
 			*p = ' ';
 }
 
+bool
+pgconn_sqlstate_is_transient(const char *sqlstate)
+{
+	static const char *const classes[] = { "08", "40", "53", "55", "57", "58", "XX" };
+
+	if (sqlstate == NULL)
+		return true;
+	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+		if (strncmp(sqlstate, classes[i], 2) == 0)
+			return true;
+	return false;
+}
+
 struct pgconn *
 pgconn_new(struct event_base *base, const struct pgconn_options *opt,
     const struct pgconn_callbacks *cbs, void *arg)

@@ -102,4 +102,12 @@ PGconn		*pgconn_pq(const struct pgconn *c);
 /* Copy libpq's error message without its trailing newline(s). */
 void		 pgconn_trim_error(const char *msg, char *buf, size_t len);
 
+/*
+ * true if an error with this SQLSTATE says "try again later" (connection,
+ * serialization/deadlock, resources, lock/object state, operator
+ * intervention such as a statement timeout, system, internal; or no
+ * SQLSTATE at all), false if it says "this data is bad".
+ */
+bool		 pgconn_sqlstate_is_transient(const char *sqlstate);
+
 #endif

@@ -4,9 +4,12 @@
  */
 #include "spooler.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -23,7 +26,9 @@
 	"WITH ORDINALITY AS u(a, t, k, p, r, n) ORDER BY n " \
 	"ON CONFLICT (app_id, dedupe_key) DO NOTHING"
 #define SPOOLER_REPLAY_BATCH	500	/* records per replay statement */
-#define SPOOLER_TICK_MS		1000	/* replay/seal/rescan period; retry delay after a failure */
+#define SPOOLER_TICK_MS		1000	/* replay/seal/rescan period; first retry delay after a failure */
+#define SPOOLER_BACKOFF_MAX_MS	30000	/* retry delay ceiling (doubling from SPOOLER_TICK_MS) */
+#define SPOOLER_REJECTED_SUFFIX	".rejected"
 
 /* A request appended to the current group. */
 struct spooler_entry {
@@ -48,12 +53,17 @@ struct spooler {
 	enum spool_next		 seg_end;	/* SPOOL_NEXT_RECORD while records remain */
 	bool			 replaying;	/* a replay statement in flight */
 	int			 conn_idx;	/* the store slot it runs on */
-	size_t			 replay_n;	/* records in it */
+	struct spool_record	*recs;		/* the batch read from seg (SPOOLER_REPLAY_BATCH) */
+	size_t			*offs;		/* each record's offset in seg */
+	size_t			 nrecs;		/* records in the batch; 0: read the next one */
+	bool			 solo;		/* the batch was refused: one record per statement */
+	size_t			 cur, cur_n;	/* records [cur, cur + cur_n) are in flight */
 	int64_t			 replay_head_ms;	/* received_at of its first record */
 	int64_t			 replay_after_us;	/* no claim before (after a failure) */
+	int			 backoff_ms;	/* next retry delay after a transient failure */
 	struct pgarray		 rarr[5];
 	struct metric		*m_spooled, *m_spool_full, *m_spool_err, *m_replayed, *m_torn,
-				*m_quarantined;
+				*m_quarantined, *m_rejected;
 };
 
 /* ------------------------------------------------------------ writing */
@@ -236,18 +246,153 @@ replay_finish(struct spooler *sp)
 			    "error=\"%s\"", err);
 	}
 	sp->seg = NULL;
+	sp->nrecs = 0;
+	sp->solo = false;
 	sp->replay_head_ms = 0;
 	event_active(sp->replay_timer, EV_TIMEOUT, 0);	/* the next segment, if any */
 }
 
-/* Give up on the claimed segment for now (database error): retried from its start later. */
+/*
+ * Give up on the claimed segment for now (transient database error): it is
+ * retried from its start after the backoff delay, which doubles up to
+ * SPOOLER_BACKOFF_MAX_MS while failures repeat.
+ */
 static void
 replay_release(struct spooler *sp)
 {
 	spool_segment_release(sp->seg);
 	sp->seg = NULL;
+	sp->nrecs = 0;
+	sp->solo = false;
 	sp->replay_head_ms = 0;
-	sp->replay_after_us = util_now_us() + SPOOLER_TICK_MS * 1000;
+	sp->replay_after_us = util_now_us() + (int64_t)sp->backoff_ms * 1000;
+	sp->backoff_ms = sp->backoff_ms * 2 > SPOOLER_BACKOFF_MAX_MS ? SPOOLER_BACKOFF_MAX_MS :
+	    sp->backoff_ms * 2;
+}
+
+/* Records [cur, cur + k) are done (committed or rejected): move on, finish the segment at its end. */
+static void
+replay_advance(struct spooler *sp, size_t k)
+{
+	if (sp->solo) {
+		if (sp->cur + k < sp->nrecs)
+			return;
+		sp->solo = false;
+	}
+	sp->nrecs = 0;
+	if (sp->seg_end != SPOOL_NEXT_RECORD)
+		replay_finish(sp);
+}
+
+/*
+ * Append rec to "<segment>.rejected" in the spool directory (spool record
+ * format, so it can be inspected and re-injected), fdatasync it, and fsync
+ * the directory if the file is new. 0, or -1 (logged).
+ */
+static int
+reject_write(struct spooler *sp, const struct spool_record *rec)
+{
+	char		 path[4096];
+	const char	*step = "encode";
+	unsigned char	*buf = NULL;
+	size_t		 size = spool_record_size(rec), len = 0, done = 0;
+	int		 fd = -1, dfd = -1, rc = -1, saved;
+	bool		 created;
+
+	snprintf(path, sizeof(path), "%s/%s" SPOOLER_REJECTED_SUFFIX, sp->dir, spool_segment_name(sp->seg));
+	created = access(path, F_OK) != 0;
+	buf = xmalloc(size ? size : 1);
+	if (size == 0 || spool_record_encode(rec, buf, size, &len) != 0)
+		goto out;
+	step = "open";
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640)) < 0)
+		goto out;
+	step = "write";
+	while (done < len) {
+		ssize_t w = write(fd, buf + done, len - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			goto out;
+		done += (size_t)w;
+	}
+	step = "fdatasync";
+	if (fdatasync(fd) != 0)
+		goto out;
+	step = "fsync directory";
+	if (created && ((dfd = open(sp->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fsync(dfd) != 0))
+		goto out;
+	rc = 0;
+out:
+	saved = errno;
+	if (rc != 0)
+		log_error("could not write a refused spool record to its rejected file|path=%s step=%s error=\"%s\"",
+		    path, step, strcmp(step, "encode") == 0 ? "invalid record" : strerror(saved));
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	free(buf);
+	return rc;
+}
+
+/*
+ * The database refused the one record in flight for good (res: its error):
+ * keep it in the rejected file, log it and count it. 0, or -1 if it could
+ * not be kept (the segment must then be retried, not skipped).
+ */
+static int
+replay_reject(struct spooler *sp, const PGresult *res)
+{
+	const struct spool_record *rec = &sp->recs[sp->cur];
+	const char	*state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char	*msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	char		 app[128], type[128], key[256], why[512];
+
+	if (reject_write(sp, rec) != 0)
+		return -1;
+	log_escape(app, sizeof(app), rec->app_id, rec->app_id_len);
+	log_escape(type, sizeof(type), rec->event_type, rec->event_type_len);
+	log_escape(key, sizeof(key), rec->dedupe_key, rec->dedupe_key_len);
+	log_escape(why, sizeof(why), msg ? msg : "", msg ? strlen(msg) : 0);
+	log_error("database refused a spooled event, kept in the rejected file for an operator|"
+	    "segment=%s offset=%zu app=%s type=%s dedupe_key=%s sqlstate=%s error=\"%s\" file=%s%s",
+	    spool_segment_name(sp->seg), sp->offs[sp->cur], app, type, key, state ? state : "none", why,
+	    spool_segment_name(sp->seg), SPOOLER_REJECTED_SUFFIX);
+	metric_inc(sp->m_rejected);
+	return 0;
+}
+
+/*
+ * A replay statement failed. Transient (or the connection was lost): the
+ * segment is released and retried after the backoff. Otherwise a batch of
+ * several records is retried one record per statement to find the refused
+ * one(s), and a single refused record goes to the rejected file.
+ */
+static void
+replay_failed(struct spooler *sp, const PGresult *res)
+{
+	const char	*state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	char		 why[256];
+
+	if (res != NULL && !pgconn_sqlstate_is_transient(state)) {
+		if (sp->cur_n > 1) {
+			log_warn("spool batch refused, replaying its records one at a time|segment=%s records=%zu "
+			    "sqlstate=%s", spool_segment_name(sp->seg), sp->cur_n, state);
+			sp->solo = true;
+			sp->cur_n = 0;	/* the next statement sends record 0 */
+			return;
+		}
+		if (replay_reject(sp, res) == 0) {
+			replay_advance(sp, 1);
+			return;
+		}
+	}
+	pgconn_trim_error(res ? PQresultErrorMessage(res) : "connection lost", why, sizeof(why));
+	log_warn("could not replay spool batch, retrying the segment later|conn=%d segment=%s retry_ms=%d "
+	    "error=\"%s\"", sp->conn_idx, spool_segment_name(sp->seg), sp->backoff_ms, why);
+	replay_release(sp);
 }
 
 /* pgconn result callback of a replay statement; hands the connection back to the store. */
@@ -255,51 +400,55 @@ static void
 replay_done(struct pgconn *c DH_UNUSED, PGresult *res, void *arg)
 {
 	struct spooler	*sp = arg;
-	char		 why[256];
 	long		 inserted = 0;
 
 	sp->replaying = false;
 	if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK) {
 		inserted = strtol(PQcmdTuples(res), NULL, 10);
-		metric_add(sp->m_replayed, (double)sp->replay_n);
-		log_debug("replayed spool batch|records=%zu inserted=%ld", sp->replay_n, inserted);
-		if (sp->seg_end != SPOOL_NEXT_RECORD)
-			replay_finish(sp);
-	} else {
-		pgconn_trim_error(res ? PQresultErrorMessage(res) : "connection lost", why, sizeof(why));
-		log_warn("could not replay spool batch, retrying the segment later|conn=%d segment=%s error=\"%s\"",
-		    sp->conn_idx, spool_segment_name(sp->seg), why);
-		replay_release(sp);
-	}
+		metric_add(sp->m_replayed, (double)sp->cur_n);
+		log_debug("replayed spool batch|records=%zu inserted=%ld", sp->cur_n, inserted);
+		sp->backoff_ms = SPOOLER_TICK_MS;
+		replay_advance(sp, sp->cur_n);
+	} else
+		replay_failed(sp, res);
 	store_replay_done(sp->st, sp->conn_idx, inserted > 0);
 }
 
-/* Read the next SPOOLER_REPLAY_BATCH records of the claimed segment into rarr; their count. */
-static size_t
+/* Read the next SPOOLER_REPLAY_BATCH records of the claimed segment into recs. */
+static void
 replay_read(struct spooler *sp)
 {
-	struct spool_record	 rec;
 	enum spool_next		 nx = SPOOL_NEXT_RECORD;
-	char			 ms[24];
-	size_t			 n = 0;
+	size_t			 n = 0, off = spool_segment_offset(sp->seg);
 
-	for (int k = 0; k < 5; k++)
-		pgarray_begin(&sp->rarr[k], 0);
-	while (n < SPOOLER_REPLAY_BATCH && (nx = spool_segment_next(sp->seg, &rec)) == SPOOL_NEXT_RECORD) {
-		if (n++ == 0)
-			sp->replay_head_ms = rec.received_at_ms;
-		pgarray_add(&sp->rarr[0], rec.app_id, rec.app_id_len);
-		pgarray_add(&sp->rarr[1], rec.event_type, rec.event_type_len);
-		pgarray_add(&sp->rarr[2], rec.dedupe_key, rec.dedupe_key_len);
-		pgarray_add(&sp->rarr[3], rec.payload, rec.payload_len);
-		snprintf(ms, sizeof(ms), "%" PRId64, rec.received_at_ms);
-		pgarray_add(&sp->rarr[4], ms, strlen(ms));
+	while (n < SPOOLER_REPLAY_BATCH && (nx = spool_segment_next(sp->seg, &sp->recs[n])) == SPOOL_NEXT_RECORD) {
+		sp->offs[n++] = off;
+		off = spool_segment_offset(sp->seg);
 	}
 	if (nx != SPOOL_NEXT_RECORD)
 		sp->seg_end = nx;
+	sp->nrecs = n;
+}
+
+/* Fill the five array parameters from records [first, first + n) of the batch. */
+static void
+replay_build(struct spooler *sp, size_t first, size_t n)
+{
+	char	 ms[24];
+
 	for (int k = 0; k < 5; k++)
-		pgarray_set_count(&sp->rarr[k], n);
-	return n;
+		pgarray_begin(&sp->rarr[k], n);
+	for (size_t i = first; i < first + n; i++) {
+		const struct spool_record *rec = &sp->recs[i];
+
+		pgarray_add(&sp->rarr[0], rec->app_id, rec->app_id_len);
+		pgarray_add(&sp->rarr[1], rec->event_type, rec->event_type_len);
+		pgarray_add(&sp->rarr[2], rec->dedupe_key, rec->dedupe_key_len);
+		pgarray_add(&sp->rarr[3], rec->payload, rec->payload_len);
+		snprintf(ms, sizeof(ms), "%" PRId64, rec->received_at_ms);
+		pgarray_add(&sp->rarr[4], ms, strlen(ms));
+	}
+	sp->replay_head_ms = sp->recs[first].received_at_ms;
 }
 
 bool
@@ -313,12 +462,21 @@ spooler_replay_send(struct spooler *sp, struct pgconn *conn, int idx)
 {
 	const char	*values[5];
 	int		 lengths[5], formats[5];
-	size_t		 n = replay_read(sp);
 
-	if (n == 0) {
-		replay_finish(sp);
-		return -1;
+	if (sp->solo) {
+		sp->cur += sp->cur_n;	/* the previous record is done */
+		sp->cur_n = 1;
+	} else {
+		if (sp->nrecs == 0)
+			replay_read(sp);
+		if (sp->nrecs == 0) {
+			replay_finish(sp);
+			return -1;
+		}
+		sp->cur = 0;
+		sp->cur_n = sp->nrecs;
 	}
+	replay_build(sp, sp->cur, sp->cur_n);
 	for (int k = 0; k < 5; k++) {
 		values[k] = sp->rarr[k].p;
 		lengths[k] = (int)sp->rarr[k].len;
@@ -330,7 +488,6 @@ spooler_replay_send(struct spooler *sp, struct pgconn *conn, int idx)
 	}
 	sp->replaying = true;
 	sp->conn_idx = idx;
-	sp->replay_n = n;
 	return 0;
 }
 
@@ -426,6 +583,8 @@ spooler_metrics(struct spooler *sp, struct metrics *m)
 	    "bytes of torn segment tails dropped by replay (never acknowledged)", NULL);
 	sp->m_quarantined = metrics_counter(m, "dialhook_ingest_spool_quarantined_total",
 	    "corrupt spool segments renamed to .bad instead of replayed", NULL);
+	sp->m_rejected = metrics_counter(m, "dialhook_ingest_spool_rejected_total",
+	    "spooled events the database refused for good, kept in <segment>.rejected", NULL);
 	metrics_gauge_fn(m, "dialhook_ingest_spool_bytes", "bytes in the outage spool directory",
 	    NULL, spooler_gauge_bytes, sp);
 	metrics_gauge_fn(m, "dialhook_ingest_spool_replay_lag_seconds",
@@ -448,6 +607,9 @@ spooler_new(struct event_base *base, struct store *st, const char *dir, uint64_t
 	sp->dir = xstrdup(dir);
 	sp->max_bytes = max_bytes;
 	sp->spool = w;
+	sp->recs = xcalloc(SPOOLER_REPLAY_BATCH, sizeof(*sp->recs));
+	sp->offs = xcalloc(SPOOLER_REPLAY_BATCH, sizeof(*sp->offs));
+	sp->backoff_ms = SPOOLER_TICK_MS;
 	sp->spill_ev = event_new(base, -1, 0, spill_cb, sp);
 	sp->replay_timer = event_new(base, -1, EV_PERSIST, replay_tick_cb, sp);
 	event_add(sp->replay_timer, &tick);
@@ -466,6 +628,8 @@ spooler_free(struct spooler *sp)
 	for (int k = 0; k < 5; k++)
 		pgarray_free(&sp->rarr[k]);
 	free(sp->group);
+	free(sp->recs);
+	free(sp->offs);
 	free(sp->dir);
 	free(sp);
 }

@@ -18,8 +18,15 @@
  * up, the oldest claimable segment is read and re-inserted in order,
  * SPOOLER_REPLAY_BATCH records per statement, on the idle pool connection
  * the store offers through spooler_replay_send() (live requests first, one
- * replay statement at a time), then deleted. Failure: the segment is
- * released and retried from its start later (idempotent). A torn tail is
+ * replay statement at a time), then deleted. A transient failure
+ * (pgconn_sqlstate_is_transient, or the connection lost) releases the
+ * segment; it is retried from its start (idempotent) after 1 s, doubling
+ * to 30 s while failures repeat. A batch refused for good is replayed one
+ * record per statement; a refused record is logged, counted and appended
+ * (spool record format, fdatasync'ed) to "<segment>.rejected" in the spool
+ * directory, never retried; if that file cannot be written, the failure
+ * counts as transient. A .rejected file may hold a record twice if the
+ * segment was restarted after a transient failure. A torn tail is
  * dropped (logged, counted); a corrupt segment is quarantined. Our own
  * active segment is sealed once a connection is up and nothing waits to be
  * spilled, so it becomes claimable.

@@ -361,20 +361,6 @@ store_batch_ok(struct store_slot *s, const PGresult *res)
 		store_want_wake(st);
 }
 
-/* SQLSTATE classes that say "try again later", not "this data is bad". */
-static bool
-sqlstate_is_transient(const char *state)
-{
-	static const char *const classes[] = { "08", "40", "53", "55", "57", "58", "XX" };
-
-	if (state == NULL)
-		return true;
-	for (size_t i = 0; i < DH_ARRAY_LEN(classes); i++)
-		if (strncmp(state, classes[i], 2) == 0)
-			return true;
-	return false;
-}
-
 /*
  * A batch failed as a whole. A non-transient error in a multi-row batch
  * is isolated by retrying each row alone; otherwise every request fails
@@ -386,7 +372,7 @@ store_batch_error(struct store_slot *s, const PGresult *res)
 	struct store	*st = s->st;
 	const char	*state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	const char	*msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-	bool		 transient = sqlstate_is_transient(state);
+	bool		 transient = pgconn_sqlstate_is_transient(state);
 	char		 esc[256];
 
 	log_escape(esc, sizeof(esc), msg ? msg : "", msg ? strlen(msg) : 0);

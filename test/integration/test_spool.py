@@ -206,3 +206,36 @@ def test_without_spool_still_503(daemons, db, sql, pg):
         assert http_request("GET", d.port, "/readyz")[0] == 503
     finally:
         pg.restart_same_port()
+
+
+def test_refused_record_kept_in_rejected_file_others_replayed(daemons, db, sql, pg, tmp_path):
+    # a record PostgreSQL refuses for good (not transient): the trigger raises P0001 for one key
+    bad = key(3)
+    sql.cursor().execute(
+        "CREATE FUNCTION t_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"IF NEW.dedupe_key = '{bad}' THEN RAISE EXCEPTION 'refused by test'; END IF; "
+        "RETURN NEW; END $$; "
+        "CREATE TRIGGER t_refuse BEFORE INSERT ON webhook_events "
+        "FOR EACH ROW EXECUTE FUNCTION t_refuse()")
+    spool = tmp_path / "spool"
+    d = start_ingest(daemons, db, spool)
+    sql.close()
+    try:
+        pg.halt()
+        for i in range(8):
+            assert post(d, sign(call_event(i), SECRET))[2]["status"] == "spooled"
+    finally:
+        pg.restart_same_port()
+    got = wait_keys(db, 7)
+    assert sorted(got) == sorted(key(i) for i in range(8) if i != 3)
+    assert wait_no_segments(spool) == []
+    rejected = segments(spool, "*.seg.rejected")
+    assert len(rejected) == 1
+    raw = open(rejected[0], "rb").read()
+    assert raw[:4] == b"DHSP" and int.from_bytes(raw[8:12], "little") == len(raw)
+    assert bad.encode() in raw
+    d.wait_log("database refused a spooled event")
+    assert metric(d, "dialhook_ingest_spool_rejected_total") == 1
+    time.sleep(1.5)     # never retried
+    assert metric(d, "dialhook_ingest_spool_rejected_total") == 1
+    assert len(keys_in_db(db)) == 7
