@@ -2,7 +2,7 @@
  * http.c: listener, connection limit, routing and replies (see http.h).
  *
  * libevent 2.1 has no connection limit and no per-connection hook, so the
- * limit is kept like this: evhttp asks our bevcb for each new connection's
+ * limit (and, in conns.c, the per-request read deadline) is kept like this: evhttp asks our bevcb for each new connection's
  * bufferevent; we remember it and, once evhttp's accept callback has
  * returned (an event activated from bevcb, which runs before the new
  * socket can be read), fetch its evhttp_connection with bufferevent_getcb(),
@@ -27,6 +27,7 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 
+#include "conns.h"
 #include "ingest.h"
 #include "log.h"
 #include "metrics.h"
@@ -63,7 +64,7 @@ struct http {
 	struct event			*accept_retry;	/* re-enable accept after EMFILE */
 	struct bufferevent		**newborn;	/* accepted, not yet counted */
 	size_t				 nnew, capnew;
-	size_t				 nconns;
+	struct conns			*conns;		/* open connections, read deadlines */
 	int64_t				 last_limit_log_us;
 	struct metric			*m_req[ROUTE_COUNT][HTTP_NSTATUS];
 	struct {
@@ -72,6 +73,8 @@ struct http {
 	}				 m_reject[HTTP_NREASONS];
 	struct metric			*m_conn_refused;
 };
+
+static void	http_reply_done(struct evhttp_request *req, void *arg);
 
 /* ------------------------------------------------------------ metrics */
 
@@ -117,7 +120,7 @@ http_count_reject(struct http *h, const char *reason)
 static double
 http_gauge_conns(void *arg)
 {
-	return (double)((struct http *)arg)->nconns;
+	return (double)conns_count(((struct http *)arg)->conns);
 }
 
 /* ------------------------------------------------------------ replies */
@@ -374,7 +377,13 @@ http_request_cb(struct evhttp_request *req, void *arg)
 	const char		*path = uri ? evhttp_uri_get_path(uri) : NULL;
 	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(req);
 	const char		*app = NULL;
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
 
+	/* the request is complete: no read deadline until its reply is written */
+	if (evcon != NULL) {
+		conns_busy(h->conns, evcon);
+		evhttp_request_set_on_complete_cb(req, http_reply_done, h);
+	}
 	if (path == NULL) {
 		http_error(h, req, ROUTE_OTHER, 404, "not_found");
 		return;
@@ -404,11 +413,22 @@ http_request_cb(struct evhttp_request *req, void *arg)
 /* ------------------------------------------------------------ connections */
 
 static void
-http_conn_closed(struct evhttp_connection *evcon DH_UNUSED, void *arg)
+http_conn_closed(struct evhttp_connection *evcon, void *arg)
 {
 	struct http	*h = arg;
 
-	h->nconns--;
+	conns_remove(h->conns, evcon);
+}
+
+/* A reply has been written: the connection's next request gets a fresh deadline. */
+static void
+http_reply_done(struct evhttp_request *req, void *arg)
+{
+	struct http			*h = arg;
+	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
+
+	if (evcon != NULL)
+		conns_idle(h->conns, evcon);
 }
 
 /* evhttp's bufferevent factory: remember each new connection's bufferevent. */
@@ -444,17 +464,17 @@ http_adopt_cb(evutil_socket_t fd DH_UNUSED, short what DH_UNUSED, void *arg)
 		evcon = cbarg;
 		if (evcon == NULL)
 			continue;
-		if (h->nconns >= (size_t)h->in->cfg->max_connections) {
+		if (conns_count(h->conns) >= (size_t)h->in->cfg->max_connections) {
 			metric_inc(h->m_conn_refused);
 			if (now - h->last_limit_log_us > 1000000) {
 				h->last_limit_log_us = now;
 				log_warn("connection limit reached, closing new connections|open=%zu max=%" PRId64,
-				    h->nconns, h->in->cfg->max_connections);
+				    conns_count(h->conns), h->in->cfg->max_connections);
 			}
 			evhttp_connection_free(evcon);
 			continue;
 		}
-		h->nconns++;
+		conns_add(h->conns, evcon);
 		evhttp_connection_set_closecb(evcon, http_conn_closed, h);
 	}
 	h->nnew = 0;
@@ -559,7 +579,8 @@ http_new(struct ingest *in)
 	h->adopt = event_new(in->base, -1, 0, http_adopt_cb, h);
 	h->accept_retry = evtimer_new(in->base, http_accept_retry_cb, h);
 	h->evh = evhttp_new(in->base);
-	if (h->adopt == NULL || h->accept_retry == NULL || h->evh == NULL) {
+	h->conns = conns_new(in->base, in->cfg->read_timeout_ms);
+	if (h->adopt == NULL || h->accept_retry == NULL || h->evh == NULL || h->conns == NULL) {
 		log_error("could not create the HTTP server");
 		goto fail;
 	}
@@ -599,6 +620,7 @@ http_free(struct http *h)
 		event_free(h->adopt);
 	if (h->accept_retry != NULL)
 		event_free(h->accept_retry);
+	conns_free(h->conns);	/* after evhttp_free: its close callbacks use the table */
 	free(h->newborn);
 	free(h);
 }
@@ -606,5 +628,5 @@ http_free(struct http *h)
 size_t
 http_connections(const struct http *h)
 {
-	return h->nconns;
+	return conns_count(h->conns);
 }

@@ -680,15 +680,9 @@ def test_hostile_clients_do_not_starve_healthy_ones(daemons, db, tmp_path):
             oversized=closed.get("oversized_headers"), idle_flood=closed.get("idle_flood"),
             stored=stored, lost=0, problems=len(problems), trickle_not_closed=len(trickle))
     assert not problems, "; ".join(problems)
-    if trickle:
-        # Known ingest defect (reported; ingest/http.c): DIALHOOK_READ_TIMEOUT_MS is applied with
-        # evhttp_set_timeout_tv, an *inactivity* timeout that every received byte re-arms, not a
-        # deadline for headers + body. A client trickling a byte at a time holds its connection
-        # (and a DIALHOOK_MAX_CONNECTIONS slot) indefinitely. Healthy clients are still served
-        # (asserted above). Once ingest enforces a total deadline this branch is not taken and the
-        # test passes outright.
-        pytest.xfail("trickling clients are never closed (read timeout is per read, not a deadline): "
-                     + "; ".join(trickle))
+    # DIALHOOK_READ_TIMEOUT_MS is one deadline for each request's headers and body
+    # (ingest/conns.c), not a per-read inactivity timeout: trickling clients are closed.
+    assert not trickle, "; ".join(trickle)
 
 
 # ---------------------------------------------------------------- 3 ingests + 3 processors
