@@ -11,8 +11,11 @@ export FAULTS_SCALE="${FAULTS_SCALE:-short}"
 export FAULTS_SUMMARY="$top/tmp/faults-summary.txt"
 mkdir -p "$top/tmp" && : > "$FAULTS_SUMMARY"
 trap 'sh "$top/test/pg.sh" stop "$DIALHOOK_TEST_PGDIR" >/dev/null 2>&1 || true' EXIT INT TERM
-cd "$top" && /usr/bin/python3 -m pytest -p no:cacheprovider -q -ra --durations=0 test/faults "$@"
-rc=$?
+log="$top/tmp/faults-pytest.log"
+cd "$top" && { /usr/bin/python3 -m pytest -p no:cacheprovider -q -ra --durations=0 test/faults "$@"; echo $? > "$log.rc"; } | tee "$log"
+rc=$(cat "$log.rc")
 echo "fault-injection summary (FAULTS_SCALE=$FAULTS_SCALE):"
 cat "$FAULTS_SUMMARY"
-exit $rc
+# end with pytest's own summary line, which CI reads
+tail -n 1 "$log"
+exit "$rc"
