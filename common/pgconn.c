@@ -33,6 +33,8 @@ struct pgconn {
 	struct event_base	*base;
 	char			*conninfo;
 	char			*setup_sql;
+	char			*prepare_name;	/* statement prepared after setup, or NULL */
+	char			*prepare_sql;
 	int			 min_schema;
 	int			 connect_timeout_ms;
 	int			 backoff_max_ms;
@@ -56,8 +58,12 @@ struct pgconn {
 static void	pgconn_io_cb(evutil_socket_t fd, short what, void *arg);
 static void	pgconn_timer_cb(evutil_socket_t fd, short what, void *arg);
 static void	pgconn_lost(struct pgconn *c, const char *why);
+/* How pgconn_send sends: simple protocol, parameterised, the prepared statement, or preparing it. */
+enum pgconn_mode { PGCONN_SIMPLE, PGCONN_PARAMS, PGCONN_PREPARED, PGCONN_PREPARE };
+
 static void	pgconn_setup_done(struct pgconn *c, PGresult *res, void *arg);
-static int	pgconn_send(struct pgconn *c, const char *sql, bool simple, int nparams,
+static void	pgconn_prepare(struct pgconn *c);
+static int	pgconn_send(struct pgconn *c, const char *sql, enum pgconn_mode mode, int nparams,
 		    const char *const *values, const int *lengths, const int *formats,
 		    pgconn_result_cb cb, void *arg);
 
@@ -97,6 +103,10 @@ pgconn_new(struct event_base *base, const struct pgconn_options *opt,
 	c->base = base;
 	c->conninfo = xstrdup(opt->conninfo);
 	c->setup_sql = opt->setup_sql ? xstrdup(opt->setup_sql) : NULL;
+	if (opt->prepare_name && opt->prepare_sql) {
+		c->prepare_name = xstrdup(opt->prepare_name);
+		c->prepare_sql = xstrdup(opt->prepare_sql);
+	}
 	c->min_schema = opt->min_schema;
 	c->connect_timeout_ms = opt->connect_timeout_ms > 0 ? opt->connect_timeout_ms : 5000;
 	c->backoff_max_ms = opt->backoff_max_ms > 0 ? opt->backoff_max_ms : 5000;
@@ -141,6 +151,8 @@ pgconn_free(struct pgconn *c)
 		free(c->conninfo);
 	}
 	free(c->setup_sql);
+	free(c->prepare_name);
+	free(c->prepare_sql);
 	free(c);
 }
 
@@ -294,7 +306,7 @@ pgconn_connected(struct pgconn *c)
 		return;
 	}
 	if (c->setup_sql)
-		(void)pgconn_send(c, c->setup_sql, true, 0, NULL, NULL, NULL, pgconn_setup_done, c);
+		(void)pgconn_send(c, c->setup_sql, PGCONN_SIMPLE, 0, NULL, NULL, NULL, pgconn_setup_done, c);
 	else
 		pgconn_setup_done(c, NULL, NULL);
 }
@@ -353,7 +365,7 @@ pgconn_schema_done(struct pgconn *c, PGresult *res, void *arg DH_UNUSED)
 		    have, c->min_schema);
 		goto fatal;
 	}
-	pgconn_up(c);
+	pgconn_prepare(c);
 	return;
 fatal:
 	pgconn_close(c);
@@ -361,6 +373,30 @@ fatal:
 	c->setting_up = false;
 	if (c->cbs.on_fatal)
 		c->cbs.on_fatal(c, c->err, c->arg);
+}
+
+/* The prepared statement's result: the last setup step. */
+static void
+pgconn_prepare_done(struct pgconn *c, PGresult *res, void *arg DH_UNUSED)
+{
+	if (res == NULL)
+		return;
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		pgconn_lost(c, PQresultErrorMessage(res));
+		return;
+	}
+	pgconn_up(c);
+}
+
+/* Prepare the statement, if there is one (after the schema check: it names our tables); then up. */
+static void
+pgconn_prepare(struct pgconn *c)
+{
+	if (c->prepare_name)
+		(void)pgconn_send(c, c->prepare_sql, PGCONN_PREPARE, 0, NULL, NULL, NULL,
+		    pgconn_prepare_done, NULL);
+	else
+		pgconn_up(c);
 }
 
 /* The setup statement's result (arg == c; NULL when there was none); then the schema check. */
@@ -376,10 +412,10 @@ pgconn_setup_done(struct pgconn *c, PGresult *res, void *arg)
 		}
 	}
 	if (c->min_schema > 0)
-		(void)pgconn_send(c, MIGRATIONS_VERSION_SQL, false, 0, NULL, NULL, NULL,
+		(void)pgconn_send(c, MIGRATIONS_VERSION_SQL, PGCONN_PARAMS, 0, NULL, NULL, NULL,
 		    pgconn_schema_done, NULL);
 	else
-		pgconn_up(c);
+		pgconn_prepare(c);
 }
 
 /* Flush pending output; arm for write while libpq still has some. 0 or -1. */
@@ -503,16 +539,28 @@ pgconn_timer_cb(evutil_socket_t fd DH_UNUSED, short what DH_UNUSED, void *arg)
  * (cb is not called).
  */
 static int
-pgconn_send(struct pgconn *c, const char *sql, bool simple, int nparams,
+pgconn_send(struct pgconn *c, const char *sql, enum pgconn_mode mode, int nparams,
     const char *const *values, const int *lengths, const int *formats,
     pgconn_result_cb cb, void *arg)
 {
-	int	 ok;
+	int	 ok = 0;
 
 	if (c->state != PGCONN_IDLE)
 		return -1;
-	ok = simple ? PQsendQuery(c->pq, sql) :
-	    PQsendQueryParams(c->pq, sql, nparams, NULL, values, lengths, formats, 0);
+	switch (mode) {
+	case PGCONN_SIMPLE:
+		ok = PQsendQuery(c->pq, sql);
+		break;
+	case PGCONN_PARAMS:
+		ok = PQsendQueryParams(c->pq, sql, nparams, NULL, values, lengths, formats, 0);
+		break;
+	case PGCONN_PREPARED:
+		ok = PQsendQueryPrepared(c->pq, c->prepare_name, nparams, values, lengths, formats, 0);
+		break;
+	case PGCONN_PREPARE:
+		ok = PQsendPrepare(c->pq, c->prepare_name, sql, 0, NULL);
+		break;
+	}
 	if (!ok || pgconn_flush(c) != 0) {
 		pgconn_lost(c, PQerrorMessage(c->pq));
 		return -1;
@@ -529,7 +577,16 @@ pgconn_query(struct pgconn *c, const char *sql, int nparams, const char *const *
 {
 	if (c->setting_up)
 		return -1;
-	return pgconn_send(c, sql, false, nparams, values, lengths, formats, cb, arg);
+	return pgconn_send(c, sql, PGCONN_PARAMS, nparams, values, lengths, formats, cb, arg);
+}
+
+int
+pgconn_query_prepared(struct pgconn *c, int nparams, const char *const *values,
+    const int *lengths, const int *formats, pgconn_result_cb cb, void *arg)
+{
+	if (c->setting_up || c->prepare_name == NULL)
+		return -1;
+	return pgconn_send(c, NULL, PGCONN_PREPARED, nparams, values, lengths, formats, cb, arg);
 }
 
 int
@@ -537,5 +594,5 @@ pgconn_query_simple(struct pgconn *c, const char *sql, pgconn_result_cb cb, void
 {
 	if (c->setting_up)
 		return -1;
-	return pgconn_send(c, sql, true, 0, NULL, NULL, NULL, cb, arg);
+	return pgconn_send(c, sql, PGCONN_SIMPLE, 0, NULL, NULL, NULL, cb, arg);
 }

@@ -2,7 +2,8 @@
  * pgconn.h: one PostgreSQL connection driven by libevent, never blocking.
  *
  * The connection connects with PQconnectStart/PQconnectPoll, runs an optional
- * setup statement (SET ..., LISTEN ...), checks the schema version, and then
+ * setup statement (SET ..., LISTEN ...), checks the schema version, prepares
+ * the owner's statement (if any), and then
  * reports itself up. One query is in flight at a time. When the connection is
  * lost (or a connect attempt fails or times out) the in-flight query's
  * callback gets NULL, on_down is called, and a reconnect is scheduled with
@@ -29,6 +30,8 @@ struct pgconn;
 struct pgconn_options {
 	const char	*conninfo;		/* copied */
 	const char	*setup_sql;		/* simple query run after each connect, or NULL; copied */
+	const char	*prepare_name;		/* a statement prepared after setup on each connect, */
+	const char	*prepare_sql;		/* for pgconn_query_prepared(); NULL for none; copied */
 	int		 min_schema;		/* required schema_migrations version; 0 = don't check */
 	int		 connect_timeout_ms;	/* per attempt; 0 = 5000 */
 	int		 backoff_max_ms;	/* reconnect backoff ceiling; 0 = 5000 */
@@ -82,6 +85,13 @@ bool		 pgconn_is_idle(const struct pgconn *c);
 int		 pgconn_query(struct pgconn *c, const char *sql, int nparams,
 		    const char *const *values, const int *lengths, const int *formats,
 		    pgconn_result_cb cb, void *arg) DH_MUSTCHECK;
+
+/*
+ * Execute the statement prepared on connect (pgconn_options.prepare_*): no
+ * parse or plan per call on the server. As pgconn_query() otherwise.
+ */
+int		 pgconn_query_prepared(struct pgconn *c, int nparams, const char *const *values,
+		    const int *lengths, const int *formats, pgconn_result_cb cb, void *arg) DH_MUSTCHECK;
 
 /* Send a simple-protocol query string (may hold several statements); as above. */
 int		 pgconn_query_simple(struct pgconn *c, const char *sql,

@@ -10,7 +10,7 @@ pkgs="build-essential pkg-config libevent-dev libpq-dev libcjson-dev libsodium-d
       libcmocka-dev postgresql postgresql-client python3 python3-pytest python3-psycopg2 python3-yaml docker-compose
       procps iproute2 clang libclang-rt-14-dev"
 case "${1:-}" in
-bench) pkgs="$pkgs wrk gnuplot-nox" ;;
+bench) pkgs="$pkgs wrk gnuplot-nox curl linux-perf time" ;;
 esac
 
 missing=

@@ -10,7 +10,10 @@
 # event processed, one calls row per call, all 'ended' with a recording.
 #
 # Environment: N_CALLS (default 50000), BENCH_BATCH_SIZE (default 500),
-# BENCH_PGDIR (default tmp/pg-bench-proc), BENCH_KEEP=1 keeps the cluster.
+# BENCH_PROCESSORS (processes draining side by side, default 1),
+# BENCH_SETUP_SQL (extra SQL run after migrating, to measure schema
+# alternatives), BENCH_PGDIR (default tmp/pg-bench-proc), BENCH_KEEP=1 keeps
+# the cluster.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${DIALHOOK_BIN_DIR:-$top/bin}
@@ -30,6 +33,8 @@ admin=${url%/*}/postgres
 db=${url%/*}/bench_proc
 psql -q "$admin" -c "DROP DATABASE IF EXISTS bench_proc" -c "CREATE DATABASE bench_proc" >/dev/null
 DATABASE_URL=$db "$bin/dialhookctl" migrate >/dev/null
+[ -z "${BENCH_SETUP_SQL:-}" ] || psql -q -v ON_ERROR_STOP=1 "$db" -c "$BENCH_SETUP_SQL"
+nproc_=${BENCH_PROCESSORS:-1}
 
 echo "bench-processor: queueing $ncalls calls x 4 events ..."
 psql -q -v ON_ERROR_STOP=1 "$db" <<SQL
@@ -64,12 +69,21 @@ avg=$(psql -Atq "$db" -c "SELECT round(avg(octet_length(payload::text))) FROM we
 echo "bench-processor: $n events queued (avg payload $avg bytes); draining with batch size $batch"
 
 start=$(date +%s.%N)
-DATABASE_URL=$db DIALHOOK_BATCH_SIZE=$batch DIALHOOK_METRICS_LISTEN= \
-    /usr/bin/time -f "%M %e %U %S" -o "$top/tmp/bench-processor.time" \
-    "$bin/dialhook-processor" --once >"$log" 2>&1
+pids=
+for k in $(seq 1 "$nproc_"); do
+	DATABASE_URL=$db DIALHOOK_BATCH_SIZE=$batch DIALHOOK_METRICS_LISTEN=127.0.0.1:$((19090 + k)) \
+	    /usr/bin/time -f "%M %e %U %S" -o "$top/tmp/bench-processor.time.$k" \
+	    "$bin/dialhook-processor" --once >"$log.$k" 2>&1 &
+	pids="$pids $!"
+done
+for p in $pids; do wait "$p"; done
 end=$(date +%s.%N)
-
-read -r maxrss_kb _ utime stime <"$top/tmp/bench-processor.time"
+cat "$log".* >"$log"
+# peak RSS of the largest process; CPU summed over all of them
+read -r maxrss_kb utime stime <<EOT
+$(cat "$top"/tmp/bench-processor.time.* | awk '{ if ($1 > m) m = $1; u += $3; s += $4 } END { print m, u, s }')
+EOT
+rm -f "$top"/tmp/bench-processor.time.* "$log".*
 left=$(psql -Atq "$db" -c "SELECT count(*) FROM webhook_events WHERE processed_at IS NULL")
 hot=$(psql -Atq "$db" -c "SELECT string_agg(relname || ' ' || n_tup_hot_upd || '/' || n_tup_upd, ', ' ORDER BY relname) FROM pg_stat_user_tables WHERE relname IN ('calls', 'webhook_events')")
 check=$(psql -Atq "$db" -c "SELECT count(*) || ' rows, ' || count(*) FILTER (WHERE status = 'ended' AND recording_url IS NOT NULL AND answered_at IS NOT NULL AND state = 'recording') || ' complete' FROM calls")
@@ -92,5 +106,5 @@ END {
 	if (took > 0)
 		printf "batch time:     %.0f%% waiting on PostgreSQL, %.0f%% in the processor (%.1f ms avg batch)\n", 100 * db / took, 100 * (took - db) / took, took / batches
 }' "$log"
-echo "command: N_CALLS=$ncalls BENCH_BATCH_SIZE=$batch make bench-processor   (log: tmp/bench-processor.log)"
+echo "command: N_CALLS=$ncalls BENCH_BATCH_SIZE=$batch BENCH_PROCESSORS=$nproc_ make bench-processor   (log: tmp/bench-processor.log)"
 [ "$left" = 0 ]
