@@ -47,32 +47,32 @@ is_token(const char *s, enum token_set set)
 
 /* true if member k of o exists and is not null. */
 static bool
-has(const struct json_span *o, const char *k)
+has(const struct json_index *o, const char *k)
 {
 	struct json_span	v;
 
-	return json_member(o, k, &v) == 0 && !json_span_is_null(&v);
+	return json_index_get(o, k, &v) == 0 && !json_span_is_null(&v);
 }
 
 /* Unescapes string member k of o into buf. 0, or -1 if absent, not a
  * string or too long for buf. */
 static int
-get_str(const struct json_span *o, const char *k, char *buf, size_t n)
+get_str(const struct json_index *o, const char *k, char *buf, size_t n)
 {
 	struct json_span	v;
 
-	if (json_member(o, k, &v) == -1)
+	if (json_index_get(o, k, &v) == -1)
 		return -1;
 	return json_span_string(&v, buf, n);
 }
 
 /* Reads member k of o as an exact int64. 0 or -1. */
 static int
-get_int64(const struct json_span *o, const char *k, int64_t *out)
+get_int64(const struct json_index *o, const char *k, int64_t *out)
 {
 	struct json_span	v;
 
-	if (json_member(o, k, &v) == -1)
+	if (json_index_get(o, k, &v) == -1)
 		return -1;
 	return json_span_int64(&v, out);
 }
@@ -94,7 +94,7 @@ ascii_caseeq(const char *a, const char *b)
 
 /* Writes the call.<state> type (rule 2) for object o into out. */
 static void
-type_call(const struct json_span *o, char out[EVENT_TYPE_MAX])
+type_call(const struct json_index *o, char out[EVENT_TYPE_MAX])
 {
 	char	state[EVENT_TOKEN_MAX + 1];
 
@@ -107,7 +107,7 @@ type_call(const struct json_span *o, char out[EVENT_TYPE_MAX])
 
 /* Writes the sms.<direction> type (rule 3) for object o into out. */
 static void
-type_sms(const struct json_span *o, char out[EVENT_TYPE_MAX])
+type_sms(const struct json_index *o, char out[EVENT_TYPE_MAX])
 {
 	char	dir[16];
 
@@ -120,7 +120,7 @@ type_sms(const struct json_span *o, char out[EVENT_TYPE_MAX])
 
 /* Writes the contact.<event> type (rule 6) into out; false if no match. */
 static bool
-type_contact(const struct json_span *o, char out[EVENT_TYPE_MAX])
+type_contact(const struct json_index *o, char out[EVENT_TYPE_MAX])
 {
 	static const char *const	names[] = { "created", "updated",
 					    "deleted" };
@@ -143,7 +143,7 @@ type_contact(const struct json_span *o, char out[EVENT_TYPE_MAX])
  * sets *from_field when rule 1 (the event_type field) decided it.
  */
 static void
-classify_type(const struct json_span *o, char out[EVENT_TYPE_MAX],
+classify_type(const struct json_index *o, char out[EVENT_TYPE_MAX],
     bool *from_field)
 {
 	struct json_span	state;
@@ -154,7 +154,7 @@ classify_type(const struct json_span *o, char out[EVENT_TYPE_MAX],
 		*from_field = true;
 		return;
 	}
-	if (has(o, "call_id") && json_member(o, "state", &state) == 0 &&
+	if (has(o, "call_id") && json_index_get(o, "state", &state) == 0 &&
 	    state.kind == JSON_STRING)
 		type_call(o, out);
 	else if (has(o, "message_status") ||
@@ -174,7 +174,7 @@ classify_type(const struct json_span *o, char out[EVENT_TYPE_MAX],
  * returns -1 when the event does not qualify (see event.h).
  */
 static int
-key_call(const struct json_span *o, const struct event_info *ei,
+key_call(const struct json_index *o, const struct event_info *ei,
     bool from_field, char *key)
 {
 	char		 state[EVENT_TOKEN_MAX + 1];
@@ -204,7 +204,7 @@ key_call(const struct json_span *o, const struct event_info *ei,
  * returns -1 when the event does not qualify (see event.h).
  */
 static int
-key_sms(const struct json_span *o, char *key)
+key_sms(const struct json_index *o, char *key)
 {
 	char		status[EVENT_TOKEN_MAX + 1];
 	int64_t		id, ts;
@@ -243,16 +243,18 @@ int
 event_classify(const char *json, size_t len, struct event_info *out)
 {
 	struct json_span	root;
+	struct json_index	ix;
 	bool			from_field;
 
 	if (out == NULL)
 		return -1;
 	memset(out, 0, sizeof(*out));
-	if (json_root(json, len, &root) == -1 || root.kind != JSON_OBJECT)
+	if (json_root(json, len, &root) == -1 || root.kind != JSON_OBJECT ||
+	    json_index_build(&root, &ix) == -1)
 		return -1;
-	classify_type(&root, out->type, &from_field);
-	if (key_call(&root, out, from_field, out->dedupe_key) == 0 ||
-	    key_sms(&root, out->dedupe_key) == 0)
+	classify_type(&ix, out->type, &from_field);
+	if (key_call(&ix, out, from_field, out->dedupe_key) == 0 ||
+	    key_sms(&ix, out->dedupe_key) == 0)
 		return 0;
 	return key_hash(json, len, out->dedupe_key);
 }

@@ -506,6 +506,56 @@ json_member(const struct json_span *obj, const char *key,
 }
 
 int
+json_index_build(const struct json_span *obj, struct json_index *ix)
+{
+	struct json_span	k, v;
+	size_t			cur = 0;
+
+	ix->n = 0;
+	ix->overflow = false;
+	ix->obj = *obj;
+	if (obj->kind != JSON_OBJECT)
+		return -1;
+	while (seq_next(obj, &cur, &k, &v) == 0) {
+		if (ix->n == JSON_INDEX_MAX) {
+			ix->overflow = true;
+			break;
+		}
+		ix->key[ix->n] = k;
+		ix->val[ix->n] = v;
+		ix->n++;
+	}
+	return 0;
+}
+
+int
+json_index_get(const struct json_index *ix, const char *key, struct json_span *out)
+{
+	size_t	 klen;
+
+	if (key == NULL)
+		return -1;
+	if (ix->overflow)
+		return json_member(&ix->obj, key, out);
+	klen = strlen(key);
+	/* last wins, as in json_member: search from the end */
+	for (size_t i = ix->n; i-- > 0;) {
+		const struct json_span *k = &ix->key[i];
+
+		/* an unescaped key equal to name has exactly its length plus quotes */
+		if (k->len == klen + 2 && memcmp(k->p + 1, key, klen) == 0) {
+			*out = ix->val[i];
+			return 0;
+		}
+		if (memchr(k->p, '\\', k->len) != NULL && key_equals(k, key)) {
+			*out = ix->val[i];
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
 json_array_next(const struct json_span *arr, size_t *cursor,
     struct json_span *out)
 {

@@ -93,6 +93,28 @@ int	json_span_double(const struct json_span *v, double *out) DH_MUSTCHECK;
 int	json_span_string(const struct json_span *v, char *dst, size_t dstlen)
 	    DH_MUSTCHECK;
 
+/*
+ * An index of the top-level members of one object, built in one pass, for
+ * callers that look up many members (the classifier, the handlers): each
+ * json_member() call rescans the whole object. Lookups give exactly
+ * json_member()'s answer (last duplicate wins, escaped names match). Objects
+ * with more than JSON_INDEX_MAX members fall back to json_member().
+ */
+#define JSON_INDEX_MAX 128
+struct json_index {
+	struct json_span	obj;
+	size_t			n;
+	bool			overflow;
+	struct json_span	key[JSON_INDEX_MAX];
+	struct json_span	val[JSON_INDEX_MAX];
+};
+
+/* Index obj's members into *ix (which borrows obj's buffer). 0, or -1 if obj is no object. */
+int	json_index_build(const struct json_span *obj, struct json_index *ix) DH_MUSTCHECK;
+
+/* Like json_member() on the indexed object. */
+int	json_index_get(const struct json_index *ix, const char *key, struct json_span *out) DH_MUSTCHECK;
+
 /* true if *v is the literal null. */
 bool	json_span_is_null(const struct json_span *v);
 

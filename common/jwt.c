@@ -231,11 +231,11 @@ jwt_check_signature(const struct jwt_parts *pt, const unsigned char *key,
 /* Reads claim name of obj as a number into *out. 0, or -1 if absent or
  * not a JSON number. */
 static int
-jwt_time_claim(const struct json_span *obj, const char *name, double *out)
+jwt_time_claim(const struct json_index *obj, const char *name, double *out)
 {
 	struct json_span	v;
 
-	if (json_member(obj, name, &v) == -1 || v.kind != JSON_NUMBER)
+	if (json_index_get(obj, name, &v) == -1 || v.kind != JSON_NUMBER)
 		return -1;
 	return json_span_double(&v, out);
 }
@@ -245,16 +245,17 @@ static enum jwt_result
 jwt_check_claims(const struct jwt_parts *pt, int64_t now_s)
 {
 	struct json_span	root;
+	struct json_index	ix;
 	double			now = (double)now_s, t;
 
 	if (json_root((const char *)pt->dec[1], pt->declen[1], &root) == -1 ||
-	    root.kind != JSON_OBJECT)
+	    root.kind != JSON_OBJECT || json_index_build(&root, &ix) == -1)
 		return JWT_MALFORMED;
-	if (jwt_time_claim(&root, "exp", &t) == 0 && now >= t)
+	if (jwt_time_claim(&ix, "exp", &t) == 0 && now >= t)
 		return JWT_EXPIRED;
-	if (jwt_time_claim(&root, "nbf", &t) == 0 && t > now + JWT_LEEWAY_S)
+	if (jwt_time_claim(&ix, "nbf", &t) == 0 && t > now + JWT_LEEWAY_S)
 		return JWT_NOT_YET_VALID;
-	if (jwt_time_claim(&root, "iat", &t) == 0 && t > now + JWT_LEEWAY_S)
+	if (jwt_time_claim(&ix, "iat", &t) == 0 && t > now + JWT_LEEWAY_S)
 		return JWT_NOT_YET_VALID;
 	return JWT_OK;
 }

@@ -462,11 +462,48 @@ test_canonical_hash(void **state)
 	assert_int_equal(json_canonical_hash("", 0, NULL, h), -1);
 }
 
+/* The index answers exactly as json_member does: last duplicate, escaped names, overflow. */
+static void
+test_index_matches_member(void **state)
+{
+	static const char	idoc[] = "{\"a\":1,\"b\":{\"a\":9},\"\\u0061\":2,\"c\":[1,2],\"d\":null}";
+	static const char *const keys[] = { "a", "b", "c", "d", "e", "" };
+	struct json_span	root, v1, v2;
+	struct json_index	ix;
+	char			big[8192];
+	size_t			off = 0;
+
+	(void)state;
+	assert_int_equal(json_root(idoc, sizeof(idoc) - 1, &root), 0);
+	assert_int_equal(json_index_build(&root, &ix), 0);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		int r1 = json_member(&root, keys[i], &v1), r2 = json_index_get(&ix, keys[i], &v2);
+
+		assert_int_equal(r1, r2);
+		if (r1 == 0)
+			assert_true(v1.p == v2.p && v1.len == v2.len);
+	}
+	assert_int_equal(json_index_get(&ix, "a", &v1), 0);
+	assert_memory_equal(v1.p, "2", 1);	/* the escaped duplicate comes last and wins */
+	/* more members than the index holds: falls back, same answers */
+	big[off++] = '{';
+	for (int i = 0; i < JSON_INDEX_MAX + 10; i++)
+		off += (size_t)snprintf(big + off, sizeof(big) - off, "%s\"k%d\":%d", i ? "," : "", i, i);
+	big[off++] = '}';
+	assert_int_equal(json_root(big, off, &root), 0);
+	assert_int_equal(json_index_build(&root, &ix), 0);
+	assert_true(ix.overflow);
+	assert_int_equal(json_index_get(&ix, "k130", &v2), 0);
+	assert_memory_equal(v2.p, "130", 3);
+	assert_int_equal(json_index_get(&ix, "k999", &v2), -1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest	tests[] = {
 		cmocka_unit_test(test_validate_table),
+		cmocka_unit_test(test_index_matches_member),
 		cmocka_unit_test(test_validate_depth),
 		cmocka_unit_test(test_prefixes),
 		cmocka_unit_test(test_int64),
