@@ -186,9 +186,10 @@ batch_add(struct batch *b, const struct batch_policy *pol, int64_t id, const cha
 	char				 err[ERR_MAX] = "";
 	size_t				 ntable;
 
-	*ev = (struct batch_event){ .id = id, .attempts = attempts, .type_index = -1 };
+	*ev = (struct batch_event){ .id = id, .attempts = attempts, .type_index = -1, .skip_index = -1 };
 	if (d == NULL) {
 		ev->outcome = BATCH_SKIPPED;
+		ev->skip_index = dispatch_unhandled_index(event_type);
 		b->skipped++;
 		return;
 	}

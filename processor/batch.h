@@ -33,6 +33,7 @@ struct batch_event {
 	int64_t		 id;
 	int		 attempts;	/* before this try */
 	int		 type_index;	/* dispatch row, or -1 */
+	int		 skip_index;	/* when skipped: dispatch_unhandled() row, or -1 ("other") */
 	enum batch_outcome outcome;
 	bool		 dead;		/* failed for the last time */
 	int64_t		 delay_ms;	/* backoff when failed */

@@ -37,6 +37,60 @@ static const struct dispatch_entry dispatch_rows[] = {
 	{ "call.voicemail_uploaded",	handle_voicemail_uploaded },
 };
 
+/*
+ * Event types ingest can store that have no handler (yet): Dialpad's other
+ * call states and event kinds. Skipped events of these types are counted
+ * under their own metrics label; any other type under "other", so a flood of
+ * invented types cannot create unbounded metric series. Sorted (checked by
+ * dispatch_check) for bsearch.
+ */
+static const char *const dispatch_unhandled_rows[] = {
+	"agent_status",
+	"call.admin",
+	"call.ai_playbook",
+	"call.call_transcription",
+	"call.csat",
+	"call.dispositions",
+	"call.pcsat",
+	"call.postcall",
+	"call.recap_action_items",
+	"call.recap_outcome",
+	"call.recap_purposes",
+	"call.recap_summary",
+	"call.transcription",
+	"call.unknown",
+	"change_log",
+	"contact.created",
+	"contact.deleted",
+	"contact.updated",
+	"sms.inbound",
+	"sms.outbound",
+	"sms.unknown",
+	"unknown",
+};
+
+static int
+dispatch_str_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
+int
+dispatch_unhandled_index(const char *event_type)
+{
+	const char *const *p = bsearch(event_type, dispatch_unhandled_rows,
+	    DH_ARRAY_LEN(dispatch_unhandled_rows), sizeof(dispatch_unhandled_rows[0]), dispatch_str_cmp);
+
+	return p ? (int)(p - dispatch_unhandled_rows) : -1;
+}
+
+const char *const *
+dispatch_unhandled(size_t *n)
+{
+	*n = DH_ARRAY_LEN(dispatch_unhandled_rows);
+	return dispatch_unhandled_rows;
+}
+
 static int
 dispatch_cmp(const void *key, const void *elem)
 {
@@ -70,7 +124,17 @@ dispatch_check_table(const struct dispatch_entry *t, size_t n, char *err, size_t
 int
 dispatch_check(char *err, size_t errlen)
 {
-	return dispatch_check_table(dispatch_rows, DH_ARRAY_LEN(dispatch_rows), err, errlen);
+	if (dispatch_check_table(dispatch_rows, DH_ARRAY_LEN(dispatch_rows), err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < DH_ARRAY_LEN(dispatch_unhandled_rows); i++) {
+		if ((i > 0 && strcmp(dispatch_unhandled_rows[i - 1], dispatch_unhandled_rows[i]) >= 0) ||
+		    dispatch_lookup(dispatch_unhandled_rows[i]) != NULL) {
+			snprintf(err, errlen, "unhandled-type list not sorted, duplicated or handled at %s",
+			    dispatch_unhandled_rows[i]);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 const struct dispatch_entry *

@@ -33,4 +33,8 @@ int	dispatch_check_table(const struct dispatch_entry *t, size_t n, char *err, si
 /* The table itself (for metrics labels and tests); row index = position. */
 const struct dispatch_entry *dispatch_table(size_t *n);
 
+/* Known types without a handler (their own "skipped" metrics label): index, or -1. */
+int	dispatch_unhandled_index(const char *event_type);
+const char *const *dispatch_unhandled(size_t *n);
+
 #endif

@@ -22,7 +22,7 @@ static const char *const status_kind_name[ST_NKIND] = {
 };
 static const char *const status_kind_help[ST_NKIND] = {
 	"events handled and marked processed, by event type",
-	"events with no handler, marked processed, by event type",
+	"events with no handler, marked processed, by event type (known Dialpad types; others as \"other\")",
 	"failed attempts (handler or SQL failure), by event type",
 	"events that became dead letters, by event type",
 };
@@ -31,6 +31,7 @@ struct status {
 	struct metrics	*m;
 	struct metric	**by_type;	/* [ntypes + 1][ST_NKIND]; the last row is "other" */
 	size_t		 ntypes;
+	struct metric	**skipped;	/* per dispatch_unhandled() type */
 	struct metric	*batch_size, *batch_seconds, *db_seconds, *work_seconds, *lag, *batches;
 	struct evhttp	*http;
 	bool		(*healthy)(void *);
@@ -44,6 +45,16 @@ static const double secs_bounds[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0
 static void
 status_types(struct status *s)
 {
+	size_t				 nskip;
+	const char *const		*skip = dispatch_unhandled(&nskip);
+	char				 slabels[128];
+
+	s->skipped = xcalloc(nskip, sizeof(*s->skipped));
+	for (size_t i = 0; i < nskip; i++) {
+		snprintf(slabels, sizeof(slabels), "type=\"%s\"", skip[i]);
+		s->skipped[i] = metrics_counter(s->m, status_kind_name[ST_SKIPPED],
+		    status_kind_help[ST_SKIPPED], slabels);
+	}
 	const struct dispatch_entry	*t = dispatch_table(&s->ntypes);
 	char				 labels[128];
 
@@ -93,6 +104,7 @@ status_free(struct status *s)
 		evhttp_free(s->http);
 	metrics_free(s->m);
 	free(s->by_type);
+	free(s->skipped);
 	free(s);
 }
 
@@ -114,7 +126,8 @@ status_batch(struct status *s, const struct batch *b, double took_s, double db_s
 		if (ev->outcome == BATCH_HANDLED)
 			m = status_series(s, ev->type_index, ST_PROCESSED);
 		else if (ev->outcome == BATCH_SKIPPED)
-			m = status_series(s, ev->type_index, ST_SKIPPED);
+			m = ev->skip_index >= 0 ? s->skipped[ev->skip_index] :
+			    status_series(s, ev->type_index, ST_SKIPPED);
 		else
 			status_event_failed(s, ev->type_index, ev->dead);
 		if (m)
