@@ -175,8 +175,25 @@ status_metrics_cb(struct evhttp_request *req, void *arg)
 	evbuffer_free(out);
 }
 
+/* GET /healthz: 200 while the process serves (liveness, as ingest's). */
 static void
-status_healthz_cb(struct evhttp_request *req, void *arg)
+status_healthz_cb(struct evhttp_request *req, void *arg DH_UNUSED)
+{
+	struct evbuffer	*out = evbuffer_new();
+
+	if (out == NULL) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	evbuffer_add_printf(out, "ok\n");
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain");
+	evhttp_send_reply(req, HTTP_OK, "OK", out);
+	evbuffer_free(out);
+}
+
+/* GET /readyz: 200 only while the database connection is up, else 503. */
+static void
+status_readyz_cb(struct evhttp_request *req, void *arg)
 {
 	struct status	*s = arg;
 	struct evbuffer	*out = evbuffer_new();
@@ -210,6 +227,7 @@ status_listen(struct status *s, struct event_base *base, const char *hostport)
 	evhttp_set_timeout(s->http, 10);
 	evhttp_set_cb(s->http, "/metrics", status_metrics_cb, s);
 	evhttp_set_cb(s->http, "/healthz", status_healthz_cb, s);
+	evhttp_set_cb(s->http, "/readyz", status_readyz_cb, s);
 	if (evhttp_bind_socket(s->http, host, (uint16_t)port) != 0) {
 		log_error("could not listen for metrics|addr=%s", hostport);
 		return -1;

@@ -1,5 +1,5 @@
 /*
- * status.h: the processor's metrics and its /metrics + /healthz endpoint.
+ * status.h: the processor's metrics and its /metrics, /healthz and /readyz endpoints.
  *
  * Counters of processed, skipped, failed and dead events by event type (the
  * dispatch table's types; every type without a handler is labelled "other",
@@ -20,7 +20,7 @@
 
 struct status;
 
-/* healthy(arg) decides /healthz (200 or 503). */
+/* healthy(arg) decides /readyz (200 or 503); /healthz is 200 while the process serves. */
 struct status	*status_new(bool (*healthy)(void *arg), void *arg);
 void		 status_free(struct status *s);
 

@@ -255,7 +255,7 @@ def start_processor(daemons, db, **extra):
     env = {"DATABASE_URL": db, "DIALHOOK_METRICS_LISTEN": f"127.0.0.1:{port}", "DIALHOOK_POLL_INTERVAL_MS": 100}
     env.update({k: str(v) for k, v in extra.items()})
     d = daemons.start("dialhook-processor", env, http_port=port)
-    d.wait_http()
+    d.wait_http("/readyz")
     return d
 
 

@@ -481,7 +481,7 @@ def test_reprocess_wakes_a_running_processor(sql, db, daemons, tmp_path):
     port = free_port()
     p = daemons.start("dialhook-processor", {"DATABASE_URL": db, "DIALHOOK_METRICS_LISTEN": f"127.0.0.1:{port}",
                                              "DIALHOOK_POLL_INTERVAL_MS": "3600000"}, http_port=port)
-    p.wait_http()
+    p.wait_http("/readyz")
     wait_until(lambda: not due_ids(sql), "processor drained the fixture")
     first = calls_rows(sql)
     query(sql, "TRUNCATE calls")

@@ -64,7 +64,7 @@ def run_once(daemons, db, **extra):
 def start(daemons, db, **extra):
     env = proc_env(db, **extra)
     d = daemons.start(PROC, env, http_port=int(env["DIALHOOK_METRICS_LISTEN"].rsplit(":", 1)[1]))
-    d.wait_http()
+    d.wait_http("/readyz")
     return d
 
 
@@ -432,6 +432,7 @@ def test_notify_wakes_an_idle_processor(daemons, db, sql):
 def test_sigterm_exits_0_and_healthz(daemons, db, sql):
     d = start(daemons, db)
     assert http_request("GET", d.port, "/healthz")[0] == 200
+    assert http_request("GET", d.port, "/readyz")[0] == 200
     d.signal(signal.SIGTERM)
     assert d.wait() == 0
     assert "processor stopped" in d.logtext()
