@@ -133,14 +133,25 @@ docs-config: $(BIN)/dialhookctl
 	@echo "docs/configuration.md updated"
 
 # Benchmarks (not tests): each script prints its figures and the command line;
-# docs/benchmarks.md records them.
+# docs/benchmarks.md records them. bench-plots runs the sweeps behind the
+# charts (ingest vs connections, processor vs batch size): tmp/bench-plots/*.dat
+# and docs/img/bench-{ingest,processor}.png. make bench = all of them (~6 min on 2 cores).
+.PHONY: bench-plots bench-plots-ingest bench-plots-processor
 bench-ingest: deps all
 	@sh test/deps.sh bench && sh test/bench/bench-ingest.sh
 
 bench-processor: deps all
 	@sh test/deps.sh bench && sh test/bench/bench-processor.sh && sh test/bench/bench-e2e.sh
 
-bench: bench-ingest bench-processor
+bench-plots-ingest: deps all
+	@sh test/deps.sh bench && sh test/bench/bench-plots.sh ingest
+
+bench-plots-processor: deps all
+	@sh test/deps.sh bench && sh test/bench/bench-plots.sh processor
+
+bench-plots: bench-plots-ingest bench-plots-processor
+
+bench: bench-ingest bench-processor bench-plots
 
 # libFuzzer targets test/fuzz/fuzz_*.c, built with clang under build/fuzz/
 # (ASan+UBSan). make fuzz: each target FUZZ_SECONDS (default 60) on its corpus,
