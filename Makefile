@@ -2,9 +2,13 @@
 #   make              release build: bin/dialhook-ingest, bin/dialhook-processor, bin/dialhookctl
 #   make SANITIZE=1   ASan+UBSan build (objects and binaries under build/san/)
 #   make deps         install what is missing (apt-get), quiet when all is there
-#   make check        deps, sanitizer build, unit tests, integration tests
+#   make check        deps, sanitizer build, unit tests, fuzz corpora, integration tests,
+#                     the short fault-injection suite
 #   make run          deps, build, throwaway PostgreSQL, migrate, both daemons
-#   make bench-ingest | bench-processor | bench      benchmarks (not tests)
+#   make bench-ingest | bench-processor | bench-plots | bench    benchmarks (not tests)
+#   make fuzz         every libFuzzer target for FUZZ_SECONDS (default 60)
+#   make faults       the full fault-injection suite (docs/reliability.md)
+#   make docs-config  regenerate the option table in docs/configuration.md
 
 PKGS      := libevent libpq libcjson libsodium
 STD       := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
@@ -100,7 +104,8 @@ deps:
 unit: $(UNIT_BIN)
 	@sh test/run-unit.sh $(UNIT_BIN)
 
-# make check: the sanitizer build of everything, unit tests, then the integration suite.
+# make check: the sanitizer build of everything, unit tests, the fuzz targets over their
+# corpora (plus a short random run), the integration suite, the short fault suite.
 check: deps
 	@$(MAKE) --no-print-directory SANITIZE=1 all unit-bins
 	@$(MAKE) --no-print-directory SANITIZE=1 unit
