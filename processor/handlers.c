@@ -6,13 +6,11 @@
 #include <string.h>
 
 /*
- * The top-level members the handlers read, found in one pass over the
- * payload. json_member() rescans the whole object per lookup (it must, for
- * its last-wins rule); a handler reads about twenty members of a ~45-member
- * payload, so one pass is many times less work (measured: 66 -> 9 us per
- * event). Same semantics: the last duplicate wins, and if any key is
- * written with escapes every lookup falls back to json_member(), which
- * compares unescaped names. Requires text that passed json_validate().
+ * The top-level members the handlers read, found with one pass over the
+ * payload (json_index_build): json_member() rescans the whole object per
+ * lookup, and a handler reads about twenty members of a ~45-member payload.
+ * Same semantics as json_member(): the last duplicate wins and escaped names
+ * match. Requires text that passed json_validate().
  */
 enum pf_key {
 	PF_CALL_ID,
@@ -53,131 +51,16 @@ pf_name(enum pf_key k)
 	return pf_names[k];
 }
 
-static bool
-is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-static size_t
-skip_ws(const char *p, size_t i, size_t n)
-{
-	while (i < n && is_ws(p[i]))
-		i++;
-	return i;
-}
-
-/* p[i] is '"': the offset just past the closing quote. */
-static size_t
-string_end(const char *p, size_t i, size_t n)
-{
-	for (i++; i < n; i++) {
-		if (p[i] == '\\')
-			i++;
-		else if (p[i] == '"')
-			return i + 1;
-	}
-	return n;
-}
-
-/* The offset just past the value starting at p[i] (valid JSON assumed). */
-static size_t
-value_end(const char *p, size_t i, size_t n)
-{
-	int	 depth = 0;
-
-	if (p[i] == '"')
-		return string_end(p, i, n);
-	if (p[i] != '{' && p[i] != '[') {
-		while (i < n && p[i] != ',' && p[i] != '}' && p[i] != ']' && !is_ws(p[i]))
-			i++;
-		return i;
-	}
-	while (i < n) {
-		if (p[i] == '"') {
-			i = string_end(p, i, n);
-			continue;
-		}
-		if (p[i] == '{' || p[i] == '[')
-			depth++;
-		else if ((p[i] == '}' || p[i] == ']') && --depth == 0)
-			return i + 1;
-		i++;
-	}
-	return n;
-}
-
-static enum json_kind
-kind_of(char c)
-{
-	switch (c) {
-	case '"':
-		return JSON_STRING;
-	case '{':
-		return JSON_OBJECT;
-	case '[':
-		return JSON_ARRAY;
-	case 'n':
-		return JSON_NULL;
-	case 't':
-	case 'f':
-		return JSON_BOOL;
-	default:
-		return JSON_NUMBER;
-	}
-}
-
-/* Record the member if its (unescaped) name is one we want; cheap length and first-byte checks first. */
-static void
-pf_match(struct payload_fields *out, const char *key, size_t klen, const struct json_span *v)
-{
-	if (klen < 5 || klen > 19)	/* "state" .. "entry_point_call_id" */
-		return;
-	for (int k = 0; k < PF_NKEYS; k++)
-		if (pf_names[k][0] == key[0] && strlen(pf_names[k]) == klen &&
-		    memcmp(pf_names[k], key, klen) == 0) {
-			out->v[k] = *v;
-			out->has[k] = true;
-			return;
-		}
-}
-
 static int
 payload_fields_scan(const struct json_span *obj, struct payload_fields *out)
 {
-	const char	*p = obj->p;
-	size_t		 n, i, ke;
-	bool		 escaped = false;
-	struct json_span v;
+	struct json_index	ix;
 
 	memset(out, 0, sizeof(*out));
-	if (obj->kind != JSON_OBJECT || obj->len < 2)
+	if (json_index_build(obj, &ix) == -1)
 		return -1;
-	n = obj->len - 1;
-	for (i = skip_ws(p, 1, n); i < n && p[i] == '"'; i = skip_ws(p, i, n)) {
-		ke = string_end(p, i, n);
-		if (memchr(p + i + 1, '\\', ke - i - 2) != NULL)
-			escaped = true;
-		const char *key = p + i + 1;
-		size_t klen = ke - i - 2;
-		i = skip_ws(p, ke, n);
-		if (i >= n || p[i] != ':')
-			return -1;
-		i = skip_ws(p, i + 1, n);
-		if (i >= n)
-			return -1;
-		v.p = p + i;
-		v.kind = kind_of(p[i]);
-		i = value_end(p, i, n);
-		v.len = (size_t)(p + i - v.p);
-		pf_match(out, key, klen, &v);
-		i = skip_ws(p, i, n);
-		if (i < n && p[i] == ',')
-			i++;
-	}
-	if (escaped)	/* a key with escapes may name any member: ask json_member */
-		for (int k = 0; k < PF_NKEYS; k++)
-			out->has[k] = json_member(obj, pf_names[k], &out->v[k]) == 0;
+	for (int k = 0; k < PF_NKEYS; k++)
+		out->has[k] = json_index_get(&ix, pf_names[k], &out->v[k]) == 0;
 	return 0;
 }
 
