@@ -180,22 +180,34 @@ jwt_split(const char *token, size_t len, struct jwt_parts *pt)
 }
 
 /*
- * Decodes the three segments into buf, which holds at least the token
- * length plus 6 bytes (each segment decodes to at most its length + 2).
+ * True if src[0..n) is base64url text by its alphabet, padding and length
+ * (whatever its unused trailing bits hold): the line between a broken token
+ * (400) and a tampered one (401).
  */
-static enum jwt_result
-jwt_decode_parts(struct jwt_parts *pt, unsigned char *buf)
+static bool
+jwt_b64url_syntax_ok(const char *src, size_t n)
 {
-	int	i;
+	if (b64url_unpad(src, &n) == -1 || n % 4 == 1)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (b64url_value(src[i]) == -1)
+			return false;
+	return true;
+}
 
-	for (i = 0; i < 3; i++) {
-		pt->dec[i] = buf;
-		if (jwt_b64url_decode(pt->seg[i], pt->seglen[i], buf,
-		    pt->seglen[i] + 2, &pt->declen[i]) == -1)
-			return JWT_MALFORMED;
-		buf += pt->seglen[i] + 2;
-	}
-	return JWT_OK;
+/*
+ * Decodes segment i into its place in buf, which holds at least the token
+ * length plus 6 bytes (each segment decodes to at most its length + 2, and
+ * segment i starts after the room of the ones before it). 0 or -1.
+ */
+static int
+jwt_decode_seg(struct jwt_parts *pt, int i, unsigned char *buf)
+{
+	for (int j = 0; j < i; j++)
+		buf += pt->seglen[j] + 2;
+	pt->dec[i] = buf;
+	return jwt_b64url_decode(pt->seg[i], pt->seglen[i], buf, pt->seglen[i] + 2,
+	    &pt->declen[i]);
 }
 
 /* Checks that the decoded header is an object whose alg is "HS256". A
@@ -287,13 +299,20 @@ jwt_verify(const char *token, size_t len, const unsigned char *key,
 		return JWT_MALFORMED;
 	if ((buf = malloc(len + 8)) == NULL)
 		return JWT_MALFORMED;
-	r = jwt_decode_parts(&pt, buf);
+	/*
+	 * Header first (alg), then the MAC over the raw "seg0.seg1" text, and
+	 * only then the payload: a tampered payload or signature, whatever its
+	 * base64url looks like, is a bad signature (401), never malformed.
+	 */
+	r = jwt_decode_seg(&pt, 0, buf) == 0 ? jwt_check_header(&pt) : JWT_MALFORMED;
+	if (r == JWT_OK && (!jwt_b64url_syntax_ok(pt.seg[1], pt.seglen[1]) ||
+	    !jwt_b64url_syntax_ok(pt.seg[2], pt.seglen[2])))
+		r = JWT_MALFORMED;	/* not base64url at all: broken, not tampered */
 	if (r == JWT_OK)
-		r = jwt_check_header(&pt);
+		r = jwt_decode_seg(&pt, 2, buf) == 0 ? jwt_check_signature(&pt, key, keylen) :
+		    JWT_BAD_SIGNATURE;
 	if (r == JWT_OK)
-		r = jwt_check_signature(&pt, key, keylen);
-	if (r == JWT_OK)
-		r = jwt_check_claims(&pt, now_s);
+		r = jwt_decode_seg(&pt, 1, buf) == 0 ? jwt_check_claims(&pt, now_s) : JWT_MALFORMED;
 	if (r != JWT_OK) {
 		free(buf);
 		return r;

@@ -38,12 +38,15 @@ const char	*jwt_reason(enum jwt_result r);
  * Verifies the compact JWT token[0..len) (already trimmed, need not be
  * NUL-terminated) with HMAC-SHA256 under key[0..keylen) used as given, at
  * time now_s (Unix seconds). Checks, in this order: a body starting with
- * '{' is JWT_UNSIGNED; three base64url segments (padding optional, header
- * and payload non-empty) else JWT_MALFORMED; header a JSON object else
+ * '{' is JWT_UNSIGNED; three segments (header and payload non-empty) else
+ * JWT_MALFORMED; header base64url decoding to a JSON object else
  * JWT_MALFORMED; header string alg == "HS256" else JWT_ALG_NOT_ALLOWED;
- * empty signature JWT_UNSIGNED; signature else JWT_BAD_SIGNATURE; claims
- * valid JSON (json_validate) and an object else JWT_MALFORMED; then numeric
- * exp, nbf and iat. On JWT_OK only, *claims is a malloc'd NUL-terminated
+ * payload and signature base64url by alphabet, padding (optional) and length
+ * else JWT_MALFORMED; empty signature JWT_UNSIGNED; the HMAC over the raw
+ * "header.payload" text else JWT_BAD_SIGNATURE (so any tampering with an
+ * otherwise well-formed token, non-canonical trailing bits included, is a bad
+ * signature); claims decoding to valid JSON (json_validate) and an object
+ * else JWT_MALFORMED; then numeric exp, nbf and iat. On JWT_OK only, *claims is a malloc'd NUL-terminated
  * copy of the decoded claims (caller frees) and *claims_len its length;
  * otherwise *claims is NULL. Running out of memory gives JWT_MALFORMED.
  */

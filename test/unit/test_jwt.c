@@ -272,8 +272,9 @@ static const struct tcase tcases[] = {
 	    JWT_MALFORMED },
 	{ "inner padding", "eyJhbGciOiJIUzI1NiJ9.eyJh=IjoxfQ.AAAA",
 	    JWT_MALFORMED },
+	/* valid alphabet, non-canonical trailing bits: a tampered payload, so the MAC decides */
 	{ "trailing bits", "eyJhbGciOiJIUzI1NiJ9.eyJhIjoxfR.AAAA",
-	    JWT_MALFORMED },
+	    JWT_BAD_SIGNATURE },
 };
 
 static void
@@ -315,9 +316,19 @@ test_tamper(void **state)
 	assert_int_equal(verify_f12_edit(40, 'x'), JWT_BAD_SIGNATURE);
 	assert_int_equal(verify_f12_edit(sig, 'A'), JWT_BAD_SIGNATURE);
 	assert_int_equal(verify_f12_edit(sig + 5, 'z'), JWT_BAD_SIGNATURE);
-	/* the last char carries 2 unused bits: '0' -> '4' keeps them zero */
+	/* the last char carries 2 unused bits: either way, a tampered signature is a bad signature */
 	assert_int_equal(verify_f12_edit(last, '4'), JWT_BAD_SIGNATURE);
-	assert_int_equal(verify_f12_edit(last, '1'), JWT_MALFORMED);
+	assert_int_equal(verify_f12_edit(last, '1'), JWT_BAD_SIGNATURE);
+	/* issue 3: any tampering with payload or signature is 401 bad_signature, never 400 */
+	for (size_t pos = strchr(f12_token, '.') - f12_token + 1; pos <= last; pos++) {
+		static const char repl[] = "ABQgz09-_";
+
+		if (f12_token[pos] == '.')
+			continue;
+		for (const char *r = repl; *r; r++)
+			if (*r != f12_token[pos])
+				assert_int_equal(verify_f12_edit(pos, *r), JWT_BAD_SIGNATURE);
+	}
 	assert_int_equal(verify(f12_token, "fixture-secret-do-not-usE", NOW),
 	    JWT_BAD_SIGNATURE);
 	assert_int_equal(verify(f12_token, "", NOW), JWT_BAD_SIGNATURE);
