@@ -29,9 +29,9 @@ const char ctl_reprocess_details[] =
 	"  --app A           app_id (the {app_id} of /webhooks/dialpad/{app_id}; 'default')\n"
 	"  --id N            one event id\n"
 	"  --include-dead    also reset dead letters (without it they are never touched)\n"
-	"  --all             every event: required when no filter is given (a usage error\n"
-	"                    otherwise, so a typo cannot replay the whole table)\n"
+	"  --all             every event (the same as giving no filter; says so explicitly)\n"
 	"  --dry-run         only count what would be reset\n"
+	"With no filter every event is reset (dead ones too only with --include-dead).\n"
 	"Prints the number of events reset. Rebuild calls from scratch:\n"
 	"  TRUNCATE calls; then dialhookctl reprocess --all (see docs/operations.md).\n";
 
@@ -116,9 +116,6 @@ reprocess_args(int argc, char **argv, struct ctl_filter *f, int *dead, int *all,
 		else
 			return ctl_usage_error("reprocess", "unknown argument '%s'", argv[i]);
 	}
-	if (!ctl_filter_is_set(f) && !*all)
-		return ctl_usage_error("reprocess", "no filter given: pass --since/--until/--type/--app/--id, "
-		    "or --all to reprocess every event");
 	if (ctl_filter_is_set(f) && *all)
 		return ctl_usage_error("reprocess", "--all selects every event: drop it or the filters");
 	return 0;

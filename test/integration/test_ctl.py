@@ -107,9 +107,6 @@ USAGE_CASES = [
     [],
     ["no-such-command"],
     ["stats", "--bogus"],
-    ["reprocess"],
-    ["reprocess", "--include-dead"],
-    ["reprocess", "--dry-run"],
     ["reprocess", "--all", "--type", "call.*"],
     ["reprocess", "--since", "yesterday"],
     ["reprocess", "--until", "2026-13"],
@@ -337,6 +334,11 @@ def test_reprocess_in_batches(sql, db):
     assert len(due_ids(sql)) == 12345
     r = ok(ctl(db, "reprocess", "--all"))           # nothing left to reset
     assert "reset 0 events to due" in r.stdout
+    query(sql, "UPDATE webhook_events SET processed_at = now()")
+    r = ok(ctl(db, "reprocess", "--dry-run"))       # no filter at all: every event, as --all
+    assert "would reset 12345 events" in r.stdout
+    r = ok(ctl(db, "reprocess"))
+    assert "reset 12345 events to due" in r.stdout
 
 
 # ---------------------------------------------------------------- dead letters
