@@ -33,7 +33,7 @@ const struct cfg_option cfg_options[] = {
 	  CFG_INGEST, 0, "file of 'app_id secret' lines: per-app secrets overriding the global one" },
 	{ "DIALHOOK_ALLOW_UNSIGNED", "allow-unsigned", CFG_BOOL, OFF(allow_unsigned), "0", 0, 1,
 	  CFG_INGEST, 0, "accept plain JSON when no secret is configured (nothing is verified)" },
-	{ "DIALHOOK_MAX_BODY", "max-body", CFG_SIZE, OFF(max_body), "1M", 1 * KIB, 64 * MIB,
+	{ "DIALHOOK_MAX_BODY", "max-body", CFG_SIZE, OFF(max_body), "1M", 64, 64 * MIB,
 	  CFG_INGEST, 0, "largest accepted request body; larger gets 413" },
 	{ "DIALHOOK_DB_CONNECTIONS", "db-connections", CFG_INT, OFF(db_connections), "4", 1, 64,
 	  CFG_INGEST, 0, "PostgreSQL connections used for group commits" },
@@ -51,7 +51,7 @@ const struct cfg_option cfg_options[] = {
 	  CFG_INGEST | CFG_CTL, 0, "at most one NOTIFY webhook_events per this interval per process" },
 	{ "DIALHOOK_SPOOL_DIR", "spool-dir", CFG_STR, OFF(spool_dir), NULL, 0, 0,
 	  CFG_INGEST, 0, "directory of the outage spool (may be shared by replicas): events are acknowledged from it while the database is down; unset = 503 instead" },
-	{ "DIALHOOK_SPOOL_MAX_BYTES", "spool-max-bytes", CFG_SIZE, OFF(spool_max_bytes), "1G", 1 * MIB, 1024 * GIB,
+	{ "DIALHOOK_SPOOL_MAX_BYTES", "spool-max-bytes", CFG_SIZE, OFF(spool_max_bytes), "1G", 4 * KIB, 1024 * GIB,
 	  CFG_INGEST, 0, "spool size limit; when full, 503 as without a spool" },
 
 	{ "DIALHOOK_METRICS_LISTEN", "metrics-listen", CFG_STR, OFF(metrics_listen), "127.0.0.1:9090", 0, 0,
