@@ -172,10 +172,15 @@ http_error(struct http *h, struct evhttp_request *req, enum http_route route, in
 	http_send(h, req, route, status, body);
 }
 
-/* A webhook not stored: count, log (request-derived text escaped) and answer. */
+/*
+ * A webhook not stored: count, log (request-derived text escaped) and
+ * answer with reason. cause is the finer reason for the log and the
+ * rejections metric (e.g. every database 503 answers "unavailable", the
+ * contract's reason, while the metric tells a timeout from a shutdown).
+ */
 static void
-http_reject(struct http *h, struct evhttp_request *req, const char *app_id, int status,
-    const char *reason)
+http_reject_cause(struct http *h, struct evhttp_request *req, const char *app_id, int status,
+    const char *reason, const char *cause)
 {
 	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
 	char				*peer = NULL;
@@ -183,10 +188,17 @@ http_reject(struct http *h, struct evhttp_request *req, const char *app_id, int 
 
 	if (evcon != NULL)
 		evhttp_connection_get_peer(evcon, &peer, &port);
-	log_info("webhook rejected|status=%d reason=%s app=%s peer=%s", status, reason, app_id,
-	    peer ? peer : "-");
-	http_count_reject(h, reason);
+	log_info("webhook rejected|status=%d reason=%s cause=%s app=%s peer=%s", status, reason, cause,
+	    app_id, peer ? peer : "-");
+	http_count_reject(h, cause);
 	http_error(h, req, ROUTE_WEBHOOK, status, reason);
+}
+
+static void
+http_reject(struct http *h, struct evhttp_request *req, const char *app_id, int status,
+    const char *reason)
+{
+	http_reject_cause(h, req, app_id, status, reason, reason);
 }
 
 void
@@ -215,7 +227,7 @@ http_store_done(struct store_req *r, enum store_outcome o, int64_t id, void *arg
 		http_reject(h, req, r->app_id, 503, "unavailable");
 		break;
 	case STORE_TIMEOUT:
-		http_reject(h, req, r->app_id, 503, "timeout");
+		http_reject_cause(h, req, r->app_id, 503, "unavailable", "timeout");
 		break;
 	case STORE_FAILED:
 		http_reject(h, req, r->app_id, 500, "store_failed");
@@ -290,7 +302,7 @@ http_webhook(struct http *h, struct evhttp_request *req, const char *app_id)
 	enum jwt_result		 vr;
 
 	if (in->state != INGEST_RUNNING) {
-		http_reject(h, req, app_id, 503, "shutting_down");
+		http_reject_cause(h, req, app_id, 503, "unavailable", "shutting_down");
 		return;
 	}
 	if (!store_can_accept(in->store)) {

@@ -315,7 +315,7 @@ def test_database_outage_503_then_recovers_without_restart(daemons, db, sql, pg)
         pg.halt()
         t0 = time.monotonic()
         status, hdrs, doc = post(d, sign(call_event(2), SECRET))
-        assert status == 503 and doc["reason"] in ("unavailable", "timeout")
+        assert status == 503 and doc["reason"] == "unavailable"
         assert hdrs["retry-after"] == "1"
         assert time.monotonic() - t0 < 1.5
         assert http_request("GET", d.port, "/readyz")[0] == 503
@@ -342,7 +342,8 @@ def test_slow_database_503_within_timeout_then_commits_later(daemons, db, sql):
         t0 = time.monotonic()
         status, hdrs, doc = post(d, sign(call_event(1), SECRET))
         elapsed = time.monotonic() - t0
-        assert (status, doc["reason"]) == (503, "timeout")
+        assert (status, doc["reason"]) == (503, "unavailable")     # every database 503 says so
+        assert "Retry-After" in hdrs or "retry-after" in hdrs
         assert 0.4 < elapsed < 1.0, elapsed
         # the stuck connection is reset after twice the timeout; the other still serves /readyz
         time.sleep(1.2)
