@@ -236,6 +236,23 @@ http_store_done(struct store_req *r, enum store_outcome o, int64_t id, void *arg
 	r->owner = NULL;
 }
 
+/* The Allow header for a request-target on one of our routes, or NULL if it is none of them. */
+static const char *
+http_allow_for(const char *uri)
+{
+	size_t	 n = uri ? strcspn(uri, "?#") : 0;
+	size_t	 wl = strlen(HTTP_WEBHOOK_PATH);
+
+	if (uri == NULL)
+		return NULL;
+	if ((n == 8 && strncmp(uri, "/healthz", n) == 0) || (n == 7 && strncmp(uri, "/readyz", n) == 0) ||
+	    (n == 8 && strncmp(uri, "/metrics", n) == 0))
+		return "GET, HEAD";
+	if (n >= wl && strncmp(uri, HTTP_WEBHOOK_PATH, wl) == 0 && (n == wl || uri[wl] == '/'))
+		return "POST";
+	return NULL;
+}
+
 /*
  * evhttp's own error replies. libevent 2.1 answers some requests itself,
  * before any callback of ours runs: 413 when the declared or chunked body
@@ -252,10 +269,20 @@ void
 evhttp_send_error(struct evhttp_request *req, int error, const char *reason DH_UNUSED)
 {
 	struct evkeyvalq	*oh = evhttp_request_get_output_headers(req);
-	const char		*why = error == 413 ? "too_large" :
-				    error == 501 ? "method_not_allowed" : "malformed";
+	const char		*why = error == 413 ? "too_large" : "malformed";
+	const char		*allow = NULL;
 	char			 body[96];
 
+	/*
+	 * 501 is evhttp refusing a method it does not know (PROPFIND, FOO):
+	 * on one of our paths that is a wrong method, 405 with Allow; elsewhere
+	 * the path is unknown, 404.
+	 */
+	if (error == 501) {
+		allow = http_allow_for(evhttp_request_get_uri(req));
+		error = allow ? 405 : 404;
+		why = allow ? "method_not_allowed" : "not_found";
+	}
 	if (req->major == 0 && req->minor == 0) {
 		req->major = 1;		/* the request line was not parsed */
 		req->minor = 1;
@@ -264,6 +291,8 @@ evhttp_send_error(struct evhttp_request *req, int error, const char *reason DH_U
 	evhttp_clear_headers(oh);
 	evhttp_add_header(oh, "Content-Type", "application/json");
 	evhttp_add_header(oh, "Connection", "close");
+	if (allow != NULL)
+		evhttp_add_header(oh, "Allow", allow);
 	evbuffer_add(evhttp_request_get_output_buffer(req), body, strlen(body));
 	evhttp_send_reply(req, error, http_phrase(error), NULL);
 }

@@ -206,6 +206,13 @@ def test_routes_404_405_health_metrics(daemons, db, sql):
     status, hdrs, _ = http_request("POST", d.port, "/healthz", body="x")
     assert status == 405 and hdrs["allow"] == "GET, HEAD"
     assert http_request("DELETE", d.port, "/nope")[0] == 404
+    # methods libevent does not know (it would answer 501 itself) are routed the same way
+    status, hdrs, raw = http_request("PROPFIND", d.port, "/webhooks/dialpad")
+    assert (status, hdrs.get("allow"), json.loads(raw)["reason"]) == (405, "POST", "method_not_allowed")
+    status, hdrs, _ = http_request("FOO", d.port, "/metrics")
+    assert (status, hdrs.get("allow")) == (405, "GET, HEAD")
+    status, _, raw = http_request("FOO", d.port, "/nope")
+    assert (status, json.loads(raw)["reason"]) == (404, "not_found")
     assert http_request("GET", d.port, "/healthz")[0] == 200
     assert http_request("GET", d.port, "/readyz")[0] == 200
     assert rows(sql) == []
