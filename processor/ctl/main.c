@@ -61,8 +61,10 @@ main(int argc, char **argv)
 	char			 err[512];
 	int			 rc;
 
-	if (argc < 2)
-		return ctl_usage(stderr), CTL_EXIT_USAGE;
+	if (argc < 2) {
+		fprintf(stderr, "dialhookctl: missing command (see 'dialhookctl --help')\n");
+		return CTL_EXIT_USAGE;
+	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)
 		return ctl_usage(stdout), CTL_EXIT_OK;
 	if (strcmp(argv[1], "--version") == 0)

@@ -144,9 +144,8 @@ def test_usage_errors_exit_2_with_a_message(db, args):
     assert r.returncode == 2, f"{args}: rc={r.returncode} stdout={r.stdout!r} stderr={r.stderr!r}"
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert lines, f"{args}: no message on stderr"
-    if args:
-        assert len(lines) == 1, f"{args}: want one line, got {r.stderr!r}"
-        assert "dialhookctl" in lines[0] and "help" in lines[0], lines[0]
+    assert len(lines) == 1, f"{args}: want one line, got {r.stderr!r}"
+    assert "dialhookctl" in lines[0] and "help" in lines[0], lines[0]
 
 
 @pytest.mark.parametrize("cmd", ["stats", "reprocess", "dead", "purge", "gen-events", "migrate"])
