@@ -101,8 +101,12 @@ proc_send(struct processor *p, enum proc_state st, const char *sql, int nparams,
 
 	p->state = st;
 	p->t_sent = util_now_us();
-	rc = nparams < 0 ? pgconn_query_simple(p->db, sql, proc_step_done, p) :
-	    pgconn_query(p->db, sql, nparams, values, NULL, NULL, proc_step_done, p);
+	if (nparams < 0)
+		rc = pgconn_query_simple(p->db, sql, proc_step_done, p);
+	else if (sql == BATCH_WRITE_SQL)	/* prepared on connect: no parse/plan per batch */
+		rc = pgconn_query_prepared(p->db, nparams, values, NULL, NULL, proc_step_done, p);
+	else
+		rc = pgconn_query(p->db, sql, nparams, values, NULL, NULL, proc_step_done, p);
 	if (rc != 0) {
 		log_warn("could not send a query|state=%d reason=\"%s\"", (int)st, pgconn_last_error(p->db));
 		p->state = PS_IDLE;
@@ -530,6 +534,8 @@ proc_setup_db(struct processor *p)
 	    "SET statement_timeout = %" PRId64 "; LISTEN webhook_events", p->cfg->statement_timeout_ms);
 	o.conninfo = p->cfg->database_url;
 	o.setup_sql = setup;
+	o.prepare_name = "dialhook_batch_write";
+	o.prepare_sql = BATCH_WRITE_SQL;
 	o.min_schema = migrations_latest();
 	p->db = pgconn_new(p->base, &o, &cb, p);
 }
