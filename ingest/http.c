@@ -136,7 +136,6 @@ http_phrase(int status)
 	case 405: return "Method Not Allowed";
 	case 413: return "Payload Too Large";
 	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
 	case 503: return "Service Unavailable";
 	default: return "Error";
 	}
