@@ -24,15 +24,7 @@
 #include "fuzz.h"
 #include "json.h"
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	if (sodium_init() < 0)
-		abort();
-	return 0;
-}
+FUZZ_INIT_SODIUM()
 
 static bool
 is_type_char(char c)
@@ -92,28 +84,6 @@ check_info(const struct event_info *ei)
 		FUZZ_ASSERT(id_key_shape(k, "call:") || id_key_shape(k, "sms:"));
 }
 
-/* Copies validated text without its insignificant whitespace. */
-static size_t
-minify(const char *p, size_t n, char *out)
-{
-	size_t	i, o = 0;
-	bool	in_str = false;
-
-	for (i = 0; i < n; i++) {
-		if (in_str) {
-			out[o++] = p[i];
-			if (p[i] == '\\')
-				out[o++] = p[++i];
-			else if (p[i] == '"')
-				in_str = false;
-		} else if (p[i] != ' ' && p[i] != '\t' && p[i] != '\n' &&
-		    p[i] != '\r') {
-			in_str = p[i] == '"';
-			out[o++] = p[i];
-		}
-	}
-	return o;
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -140,7 +110,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(strcmp(a.dedupe_key, b.dedupe_key) == 0);
 	min = malloc(size + 1);
 	FUZZ_ASSERT(min != NULL);
-	m = minify(p, size, min);
+	m = fuzz_minify(p, size, min);
 	FUZZ_ASSERT(event_classify(min, m, &b) == 0);
 	FUZZ_ASSERT(strcmp(a.type, b.type) == 0);
 	FUZZ_ASSERT(strcmp(a.dedupe_key, b.dedupe_key) == 0);

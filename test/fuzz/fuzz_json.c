@@ -42,15 +42,7 @@ struct raw_member {
 
 static void	walk(const struct json_span *, const cJSON *, int);
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	if (sodium_init() < 0)
-		abort();
-	return 0;
-}
+FUZZ_INIT_SODIUM()
 
 static bool
 ws(char c)
@@ -332,27 +324,6 @@ unvalidated(const char *p, size_t n)
 	(void)json_span_string(&v, buf, sizeof(buf));
 }
 
-/* Copies validated text without its insignificant whitespace. */
-static size_t
-minify(const char *p, size_t n, char *out)
-{
-	size_t	i, o = 0;
-	bool	in_str = false;
-
-	for (i = 0; i < n; i++) {
-		if (in_str) {
-			out[o++] = p[i];
-			if (p[i] == '\\')
-				out[o++] = p[++i];
-			else if (p[i] == '"')
-				in_str = false;
-		} else if (!ws(p[i])) {
-			in_str = p[i] == '"';
-			out[o++] = p[i];
-		}
-	}
-	return o;
-}
 
 /* Rebuilds the validated object o with its members in reverse order. */
 static size_t
@@ -453,7 +424,7 @@ check_hash(const char *p, size_t n, const struct json_span *root)
 	FUZZ_ASSERT(memcmp(h, h2, sizeof(h)) == 0);
 	buf = malloc(n + 2);
 	FUZZ_ASSERT(buf != NULL);
-	m = minify(p, n, buf);
+	m = fuzz_minify(p, n, buf);
 	FUZZ_ASSERT(json_validate(buf, m) == 0);
 	FUZZ_ASSERT(json_canonical_hash(buf, m, NULL, h2) == 0);
 	FUZZ_ASSERT(memcmp(h, h2, sizeof(h)) == 0);

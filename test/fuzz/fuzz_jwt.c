@@ -35,15 +35,7 @@
 #define NOW_S		INT64_C(1767261800)	/* just after the F12 event */
 #define STD_HEADER	"{\"alg\":\"HS256\",\"typ\":\"JWT\"}"
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	if (sodium_init() < 0)
-		abort();
-	return 0;
-}
+FUZZ_INIT_SODIUM()
 
 /* Verifies tok[0..n) under key and checks the output contract. */
 static enum jwt_result

@@ -48,15 +48,7 @@ struct model {
 	size_t			 bad_line;	/* 0 if the file is valid */
 };
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	if (sodium_init() < 0)
-		abort();
-	return 0;
-}
+FUZZ_INIT_SODIUM()
 
 static bool
 blank(char c)
