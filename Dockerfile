@@ -8,7 +8,7 @@
 FROM debian:12-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential pkg-config \
-      libevent-dev libpq-dev libcjson-dev libsodium-dev \
+      libevent-dev libpq-dev libsodium-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile VERSION ./
@@ -21,7 +21,7 @@ RUN make -j"$(nproc)" all && strip bin/*
 FROM debian:12-slim AS runtime
 # Only the runtime libraries; bash is already in the base image (healthcheck).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libevent-2.1-7 libpq5 libcjson1 libsodium23 \
+ && apt-get install -y --no-install-recommends libevent-2.1-7 libpq5 libsodium23 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /var/lib/dialhook --create-home dialhook \
  && mkdir -p /var/lib/dialhook/spool && chown dialhook /var/lib/dialhook/spool

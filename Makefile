@@ -10,7 +10,12 @@
 #   make faults       the full fault-injection suite (docs/reliability.md)
 #   make docs-config  regenerate the option table in docs/configuration.md
 
-PKGS      := libevent libpq libcjson libsodium
+# What the binaries link. cJSON is a test-only dependency: the unit tests and the
+# json fuzz target use it as an independent oracle for common/json, which the daemons
+# use instead because cJSON reads every number through a double (Dialpad's 64-bit ids
+# would lose digits) and accepts texts PostgreSQL's json type refuses (common/json.h).
+PKGS      := libevent libpq libsodium
+TEST_PKGS := libcjson
 STD       := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN      := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wmissing-declarations -Wwrite-strings -Wpointer-arith -Wundef -Wcast-align \
@@ -36,6 +41,8 @@ ALL_CFLAGS := $(STD) $(WARN) $(OPT) $(DEBUG) $(SANFLAGS) -MMD -MP -Icommon -I$(O
               -DDH_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS:= $(SANFLAGS) $(LDFLAGS)
 LIBS       := $(PKG_LIBS) -lm
+TEST_CFLAGS:= $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS  := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
 COMMON_SRC := $(wildcard common/*.c)
 INGEST_SRC := $(wildcard ingest/*.c)
@@ -94,9 +101,10 @@ $(BIN)/dialhookctl: $(call obj,$(CTL_SRC)) $(CTL_PROC_OBJ) $(LIBDH)
 # Unit tests: one cmocka binary per test/unit/test_*.c, linked with common/ only,
 # plus the processor's pure modules (dispatch, handlers) when a test needs them.
 PROC_PURE_OBJ := $(call obj,$(filter-out processor/main.c,$(PROC_SRC)))
+$(OUT)/obj/test/%.o: ALL_CFLAGS += $(TEST_CFLAGS)
 $(OUT)/test/%: $(OUT)/obj/test/unit/%.o $(PROC_PURE_OBJ) $(LIBDH)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS) -lcmocka
 
 deps:
 	@sh test/deps.sh

@@ -121,7 +121,7 @@ def test_runtime_image_has_exactly_the_linked_libraries():
             pkg = owner.stdout.split(":", 1)[0]
             needed.add(pkg)
     base = {"libc6", "libgcc-s1", "libstdc++6"}  # in debian:12-slim already
-    direct = {"libevent-2.1-7", "libpq5", "libcjson1", "libsodium23"}
+    direct = {"libevent-2.1-7", "libpq5", "libsodium23"}   # cJSON is test-only (Makefile)
     assert direct <= needed, needed
     assert runtime_packages() == direct
     # everything else linked indirectly comes in as a dependency of those packages
