@@ -22,6 +22,11 @@
  * callrow.h's merge, written in SQL: max status rank, the state of the
  * greatest (event time, state) pair, LEAST/GREATEST that ignore nulls.
  * Timestamps are epoch milliseconds from the payload.
+ *
+ * The outer SELECT reads the CTEs in the order they run: the events (already
+ * locked by our claim) are marked first and the calls rows, the only locks a
+ * concurrent processor can wait on, are taken last, so they are held for the
+ * upsert and the commit only.
  */
 const char BATCH_WRITE_SQL[] =
     "WITH u AS (SELECT * FROM unnest($1::text[], $2::int8[], $3::int4[], $4::text[], $5::int8[],"
@@ -69,7 +74,7 @@ const char BATCH_WRITE_SQL[] =
     " dead_at = CASE WHEN f.dead THEN now() END"
     " FROM unnest($22::int8[], $23::text[], $24::int8[], $25::bool[]) AS f(id, err, delay, dead)"
     " WHERE e.id = f.id RETURNING 1)"
-    " SELECT (SELECT count(*) FROM up), (SELECT count(*) FROM done), (SELECT count(*) FROM bad)";
+    " SELECT (SELECT count(*) FROM done), (SELECT count(*) FROM bad), (SELECT count(*) FROM up)";
 
 /* Make room for n more bytes in a parameter buffer. */
 static void

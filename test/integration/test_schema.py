@@ -29,6 +29,46 @@ def test_migrate_twice_is_noop(fresh_db):
     c.close()
 
 
+def test_upgrade_from_001_keeps_data_and_dedupe(fresh_db):
+    """A database created by 001 alone (as deployed before 002) upgrades in place."""
+    c = psycopg2.connect(fresh_db)
+    c.autocommit = True
+    cur = c.cursor()
+    cur.execute("CREATE TABLE schema_migrations (version int PRIMARY KEY, name text NOT NULL,"
+                " applied_at timestamptz NOT NULL DEFAULT now())")
+    with open(os.path.join(TOP, "sql", "001_init.sql")) as f:
+        cur.execute(f.read())
+    cur.execute("INSERT INTO schema_migrations (version, name) VALUES (1, 'init')")
+    cur.execute("INSERT INTO webhook_events (app_id, event_type, dedupe_key, payload)"
+                " SELECT 'app-' || (i % 3), 'hangup', 'call:' || i, '{}' FROM generate_series(1, 1000) i")
+    cur.execute("INSERT INTO calls (app_id, dialpad_call_id) VALUES ('app-1', 42)")
+    before = query(c, "SELECT pg_relation_filenode('webhook_events')")
+
+    r = run_ctl(fresh_db, "migrate")
+    assert r.returncode == 0, r.stderr
+    assert "applied 002_cheaper_indexes" in r.stdout and "001_init" not in r.stdout
+
+    # a collation-only change keeps the table's storage: no rewrite of the queue
+    assert query(c, "SELECT pg_relation_filenode('webhook_events')") == before
+    assert query(c, "SELECT count(*) FROM webhook_events") == [(1000,)]
+    assert query(c, """SELECT attname, collname FROM pg_attribute a JOIN pg_collation l ON l.oid = a.attcollation
+                       WHERE attrelid IN ('webhook_events'::regclass, 'calls'::regclass)
+                         AND attname IN ('app_id', 'dedupe_key') ORDER BY attrelid, attname""") == [
+        ("app_id", "C"), ("dedupe_key", "C"), ("app_id", "C")]
+    assert query(c, """SELECT am.amname FROM pg_class i JOIN pg_am am ON am.oid = i.relam
+                       WHERE i.relname = 'webhook_events_received_at'""") == [("brin",)]
+    # the rebuilt unique keys still refuse duplicates, and range scans still find rows
+    ins = ("INSERT INTO webhook_events (app_id, event_type, dedupe_key, payload)"
+           " VALUES (%s, 'hangup', %s, '{}') ON CONFLICT (app_id, dedupe_key) DO NOTHING")
+    cur.execute(ins, ("app-1", "call:1"))       # 1 % 3 = 1: stored before the upgrade
+    assert cur.rowcount == 0
+    cur.execute(ins, ("app-1", "call:2"))       # call:2 belongs to app-2
+    assert cur.rowcount == 1
+    cur.execute("SET enable_seqscan = off")
+    assert query(c, "SELECT count(*) FROM webhook_events WHERE received_at > now() - interval '1 hour'") == [(1001,)]
+    c.close()
+
+
 def test_failed_migration_leaves_database_as_it_was(fresh_db):
     c = psycopg2.connect(fresh_db)
     c.autocommit = True
