@@ -10,10 +10,8 @@
 #   make faults       the full fault-injection suite (docs/reliability.md)
 #   make docs-config  regenerate the option table in docs/configuration.md
 
-# What the binaries link. cJSON is a test-only dependency: the unit tests and the
-# json fuzz target use it as an independent oracle for common/json, which the daemons
-# use instead because cJSON reads every number through a double (Dialpad's 64-bit ids
-# would lose digits) and accepts texts PostgreSQL's json type refuses (common/json.h).
+# What the binaries link. cJSON is test-only: the tests' oracle for common/json
+# (docs/development.md says why the daemons do not parse with it).
 PKGS      := libevent libpq libsodium
 TEST_PKGS := libcjson
 STD       := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
