@@ -15,6 +15,10 @@
 -- 2. received_at is only ever range-filtered (retention, reprocess --since/
 --    --until, stats) and grows with id, so a BRIN index answers those scans
 --    at a fraction of a B-tree's size, and inserting into it is nearly free.
+--    No autosummarize: during a fast drain it queues more summarization
+--    requests than autovacuum keeps (each dropped one is a server LOG line);
+--    a range not summarized yet is simply scanned, and the table's frequent
+--    autovacuum (001) summarizes ranges as it goes.
 --
 -- On a large table this takes an exclusive lock while the indexes rebuild;
 -- see docs/operations.md ("Deploying", upgrades).
@@ -28,4 +32,4 @@ ALTER TABLE calls
 
 DROP INDEX webhook_events_received_at;
 CREATE INDEX webhook_events_received_at ON webhook_events
-	USING brin (received_at) WITH (autosummarize = on);
+	USING brin (received_at);
