@@ -12,8 +12,10 @@
 # Environment: N_CALLS (default 50000), BENCH_BATCH_SIZE (default 500),
 # BENCH_PROCESSORS (processes draining side by side, default 1),
 # BENCH_SETUP_SQL (extra SQL run after migrating, to measure schema
-# alternatives), BENCH_PGDIR (default tmp/pg-bench-proc), BENCH_KEEP=1 keeps
-# the cluster.
+# alternatives), BENCH_CREATEDB_OPTS (appended to CREATE DATABASE, e.g.
+# "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
+# for a linguistic default collation like the official postgres image's),
+# BENCH_PGDIR (default tmp/pg-bench-proc), BENCH_KEEP=1 keeps the cluster.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${DIALHOOK_BIN_DIR:-$top/bin}
@@ -31,7 +33,7 @@ trap cleanup EXIT INT TERM
 url=$(sh "$top/test/pg.sh" start "$pgdir" | tail -n 1)
 admin=${url%/*}/postgres
 db=${url%/*}/bench_proc
-psql -q "$admin" -c "DROP DATABASE IF EXISTS bench_proc" -c "CREATE DATABASE bench_proc" >/dev/null
+psql -q "$admin" -c "DROP DATABASE IF EXISTS bench_proc" -c "CREATE DATABASE bench_proc ${BENCH_CREATEDB_OPTS:-}" >/dev/null
 DATABASE_URL=$db "$bin/dialhookctl" migrate >/dev/null
 [ -z "${BENCH_SETUP_SQL:-}" ] || psql -q -v ON_ERROR_STOP=1 "$db" -c "$BENCH_SETUP_SQL"
 nproc_=${BENCH_PROCESSORS:-1}
