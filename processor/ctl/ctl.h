@@ -53,6 +53,27 @@ PGconn	*ctl_connect(const struct ctl *ctl, const char *cmd);
 PGresult *ctl_exec(PGconn *pq, const char *cmd, const char *sql, int nparams,
 	    const char *const *values, ExecStatusType want);
 
+/*
+ * A keyset walk over webhook_events ids, one short transaction per batch.
+ * sql's $1 is the last id done (the walk sets params[0] to it, starting at
+ * "0"); its one result row holds the largest id of the batch (NULL: nothing
+ * left) and then ncounts counts, added to counts[]. progress, if set, runs
+ * after every batch.
+ */
+struct ctl_walk {
+	const char	 *cmd;			/* names the subcommand in errors */
+	const char	 *sql;
+	const char	**params;		/* params[0] belongs to the walk */
+	int		  nparams;
+	int		  ncounts;		/* at most 2 */
+	int64_t		  counts[2];
+	char		  last[24];		/* the last id done, as text */
+	void		(*progress)(const struct ctl_walk *w);
+};
+
+/* Run the walk to its end; 0, or -1 after ctl_exec printed the server's error. */
+int	 ctl_walk_ids(PGconn *pq, struct ctl_walk *w) DH_MUSTCHECK;
+
 /* Send the shared wake-up (SELECT dialhook_wake()) so running processors drain now. */
 void	 ctl_wake(PGconn *pq);
 

@@ -26,9 +26,9 @@ const char ctl_purge_details[] =
 	"Run it on a schedule (cron, systemd timer): see docs/operations.md. Purged events\n"
 	"can no longer be reprocessed.\n";
 
-/* What one batch deletes, as a condition on the row w ($1 = cut-off). */
-#define PURGE_PROCESSED "(w.processed_at < $1::timestamptz AND w.dead_at IS NULL)"
-#define PURGE_DEAD "(w.dead_at < $1::timestamptz)"
+/* What one batch deletes, as a condition on the row w ($2 = cut-off; $1 is the walk's). */
+#define PURGE_PROCESSED "(w.processed_at < $2::timestamptz AND w.dead_at IS NULL)"
+#define PURGE_DEAD "(w.dead_at < $2::timestamptz)"
 
 /* Parse the arguments; 0 or a usage exit code. interval gets a duration as an interval text ("" for a time). */
 static int
@@ -72,40 +72,34 @@ purge_cutoff(PGconn *pq, const char *interval, const char *before, char *out, si
 	return 0;
 }
 
+static void
+purge_progress(const struct ctl_walk *w)
+{
+	printf("purge: deleted %" PRId64 " so far (up to id %s)\n", w->counts[0] + w->counts[1], w->last);
+	fflush(stdout);
+}
+
 /* Delete in batches; *processed and *dead get the counts. 0 or -1. */
 static int
 purge_run(PGconn *pq, const char *cutoff, int dead_too, int64_t *processed, int64_t *dead)
 {
 	struct ctl_buf	 sql = { 0 };
-	char		 last[24] = "0";
-	const char	*params[2] = { cutoff, last };
+	const char	*params[2] = { NULL, cutoff };
 	const char	*cond = dead_too ? "(" PURGE_PROCESSED " OR " PURGE_DEAD ")" : PURGE_PROCESSED;
-	PGresult	*res = NULL;
-	int		 rc = -1;
+	struct ctl_walk	 w = { .cmd = "purge", .params = params, .nparams = 2, .ncounts = 2,
+			       .progress = purge_progress };
+	int		 rc;
 
-	ctl_buf_printf(&sql, "WITH b AS (SELECT id FROM webhook_events w WHERE id > $2 AND %s"
+	ctl_buf_printf(&sql, "WITH b AS (SELECT id FROM webhook_events w WHERE id > $1 AND %s"
 	    " ORDER BY id LIMIT %d),"
 	    " d AS (DELETE FROM webhook_events w USING b WHERE w.id = b.id AND %s RETURNING w.dead_at)"
 	    " SELECT (SELECT max(id) FROM b), (SELECT count(*) FILTER (WHERE dead_at IS NULL) FROM d),"
 	    " (SELECT count(*) FILTER (WHERE dead_at IS NOT NULL) FROM d)",
 	    cond, CTL_RESET_BATCH, cond);
-	*processed = *dead = 0;
-	for (;;) {
-		if ((res = ctl_exec(pq, "purge", sql.p, 2, params, PGRES_TUPLES_OK)) == NULL)
-			goto out;
-		if (PQgetisnull(res, 0, 0))
-			break;
-		snprintf(last, sizeof(last), "%s", PQgetvalue(res, 0, 0));
-		*processed += strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-		*dead += strtoll(PQgetvalue(res, 0, 2), NULL, 10);
-		printf("purge: deleted %" PRId64 " so far (up to id %s)\n", *processed + *dead, last);
-		fflush(stdout);
-		PQclear(res);
-		res = NULL;
-	}
-	rc = 0;
-out:
-	PQclear(res);
+	w.sql = sql.p;
+	rc = ctl_walk_ids(pq, &w);
+	*processed = w.counts[0];
+	*dead = w.counts[1];
 	ctl_buf_free(&sql);
 	return rc;
 }

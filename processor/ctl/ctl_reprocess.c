@@ -60,38 +60,38 @@ reset_build_sql(struct ctl_buf *sql, const struct ctl_filter *f, const char *sco
 	    scope, CTL_RESET_BATCH, RESET_NEEDED, scope);
 }
 
+/* Progress on stderr once a reset has covered more than one batch. */
+static void
+reset_progress(const struct ctl_walk *w)
+{
+	if (w->counts[0] >= CTL_RESET_BATCH)
+		fprintf(stderr, "%s: %" PRId64 " reset so far (up to id %s)\n", w->cmd, w->counts[0], w->last);
+}
+
 int
 ctl_reset_events(PGconn *pq, const char *cmd, const struct ctl_filter *f, const char *scope,
     int dry_run, int64_t *count)
 {
 	struct ctl_buf	 sql = { 0 };
-	const char	*params[8];
-	char		 last[24] = "0";
+	const char	*params[8] = { NULL };
 	int		 nparams = dry_run ? 0 : 1, rc = -1;
-	PGresult	*res = NULL;
+	struct ctl_walk	 w = { .cmd = cmd, .params = params, .ncounts = 1, .progress = reset_progress };
+	PGresult	*res;
 
 	*count = 0;
-	params[0] = last;
 	reset_build_sql(&sql, f, scope, dry_run, params, &nparams);
-	for (;;) {
-		if ((res = ctl_exec(pq, cmd, sql.p, nparams, params, PGRES_TUPLES_OK)) == NULL)
-			goto out;
-		if (dry_run) {
+	if (dry_run) {
+		if ((res = ctl_exec(pq, cmd, sql.p, nparams, params, PGRES_TUPLES_OK)) != NULL) {
 			*count = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-			break;
+			PQclear(res);
+			rc = 0;
 		}
-		if (PQgetisnull(res, 0, 0))
-			break;	/* no ids left after `last` */
-		snprintf(last, sizeof(last), "%s", PQgetvalue(res, 0, 0));
-		*count += strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-		if (*count >= CTL_RESET_BATCH)
-			fprintf(stderr, "%s: %" PRId64 " reset so far (up to id %s)\n", cmd, *count, last);
-		PQclear(res);
-		res = NULL;
+	} else {
+		w.sql = sql.p;
+		w.nparams = nparams;
+		rc = ctl_walk_ids(pq, &w);
+		*count = w.counts[0];
 	}
-	rc = 0;
-out:
-	PQclear(res);
 	ctl_buf_free(&sql);
 	return rc;
 }

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pgconn.h"
@@ -79,6 +80,30 @@ ctl_exec(PGconn *pq, const char *cmd, const char *sql, int nparams,
 		return NULL;
 	}
 	return res;
+}
+
+int
+ctl_walk_ids(PGconn *pq, struct ctl_walk *w)
+{
+	PGresult	*res;
+
+	snprintf(w->last, sizeof(w->last), "0");
+	w->params[0] = w->last;
+	for (;;) {
+		res = ctl_exec(pq, w->cmd, w->sql, w->nparams, w->params, PGRES_TUPLES_OK);
+		if (res == NULL)
+			return -1;
+		if (PQgetisnull(res, 0, 0)) {
+			PQclear(res);
+			return 0;
+		}
+		snprintf(w->last, sizeof(w->last), "%s", PQgetvalue(res, 0, 0));
+		for (int i = 0; i < w->ncounts; i++)
+			w->counts[i] += strtoll(PQgetvalue(res, 0, i + 1), NULL, 10);
+		PQclear(res);
+		if (w->progress != NULL)
+			w->progress(w);
+	}
 }
 
 void
