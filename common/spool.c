@@ -662,24 +662,36 @@ spool_segment_release(struct spool_segment *seg)
 	free(seg);
 }
 
+/*
+ * End a segment whose directory entry was just changed (op_rc: 0, or -1 with
+ * err set): make the change durable while still holding the segment's lock,
+ * so no one replays it again (a replay racing us sees st_nlink == 0), then
+ * release it. 0 or -1.
+ */
+static int
+spool_segment_finish(struct spool_segment *seg, int op_rc, const char *what,
+    char *err, size_t errlen)
+{
+	if (op_rc == 0 && fsync(seg->dirfd) < 0) {
+		util_set_err(err, errlen, "could not fsync spool directory after "
+		    "%s %s: %s", what, seg->name, strerror(errno));
+		op_rc = -1;
+	}
+	spool_segment_release(seg);
+	return op_rc;
+}
+
 int
 spool_segment_done(struct spool_segment *seg, char *err, size_t errlen)
 {
 	int	rc = 0;
 
-	/* Unlink and make it durable while still holding the lock, so no
-	 * one replays it again (a replay racing us sees st_nlink == 0). */
 	if (unlinkat(seg->dirfd, seg->name, 0) < 0 && errno != ENOENT) {
 		util_set_err(err, errlen, "could not remove spool segment %s: %s",
 		    seg->name, strerror(errno));
 		rc = -1;
-	} else if (fsync(seg->dirfd) < 0) {
-		util_set_err(err, errlen, "could not fsync spool directory after "
-		    "removing %s: %s", seg->name, strerror(errno));
-		rc = -1;
 	}
-	spool_segment_release(seg);
-	return rc;
+	return spool_segment_finish(seg, rc, "removing", err, errlen);
 }
 
 int
@@ -693,11 +705,6 @@ spool_segment_quarantine(struct spool_segment *seg, char *err, size_t errlen)
 		util_set_err(err, errlen, "could not rename spool segment %s aside: %s",
 		    seg->name, strerror(errno));
 		rc = -1;
-	} else if (fsync(seg->dirfd) < 0) {
-		util_set_err(err, errlen, "could not fsync spool directory after "
-		    "renaming %s: %s", seg->name, strerror(errno));
-		rc = -1;
 	}
-	spool_segment_release(seg);
-	return rc;
+	return spool_segment_finish(seg, rc, "renaming", err, errlen);
 }
