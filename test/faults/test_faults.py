@@ -18,8 +18,6 @@ import base64
 import http.client
 import json
 import os
-import random
-import shutil
 import signal
 import socket
 import subprocess
@@ -29,7 +27,7 @@ import time
 import psycopg2
 import pytest
 
-from conftest import binpath, free_port, http_request, query
+from conftest import binpath, calls_rows, expected_rows, free_port, http_request, query
 
 SECRET = "faults-secret"
 FULL = os.environ.get("FAULTS_SCALE", "short") == "full"
@@ -39,15 +37,6 @@ def scale(short, full):
     return full if FULL else short
 
 
-CALL_COLS = """dialpad_call_id, status, state, direction, external_number, internal_number,
-    target_type, target_id, target_name, master_call_id, entry_point_call_id, operator_call_id,
-    (extract(epoch FROM started_at) * 1000)::int8, (extract(epoch FROM answered_at) * 1000)::int8,
-    (extract(epoch FROM ended_at) * 1000)::int8, duration_ms, recording_url, voicemail_url,
-    (extract(epoch FROM last_event_at) * 1000)::int8"""
-EXPECT_KEYS = ["dialpad_call_id", "status", "state", "direction", "external_number", "internal_number",
-               "target_type", "target_id", "target_name", "master_call_id", "entry_point_call_id",
-               "operator_call_id", "started_at_ms", "answered_at_ms", "ended_at_ms", "duration_ms",
-               "recording_url", "voicemail_url", "last_event_at_ms"]
 PATH = "/webhooks/dialpad"
 
 
@@ -100,8 +89,7 @@ class Events:
         self.bodies = out.read_text().split()
         self.keys = [key_of(b) for b in self.bodies]
         self.unique = set(self.keys)
-        with open(expect) as f:
-            self.expected = [tuple(json.loads(ln)[k] for k in EXPECT_KEYS) for ln in f]
+        self.expected = expected_rows(expect)
         self.expect_path = expect
 
 
@@ -225,10 +213,6 @@ def redeliver(port, bodies, results, rounds=10):
             time.sleep(0.5)
     assert not todo, f"{len(todo)} events still not acknowledged after {rounds} redeliveries"
     return n
-
-
-def calls_rows(conn):
-    return [tuple(r) for r in query(conn, f"SELECT {CALL_COLS} FROM calls ORDER BY app_id, dialpad_call_id")]
 
 
 def undone(conn):
@@ -708,8 +692,7 @@ def test_three_ingests_three_processors_shuffled_duplicates(daemons, db, tmp_pat
         redelivered = round(0.2 * nevents)
         assert f"(stored {nevents}, duplicate {redelivered}, other 0)" in r.stdout, r.stdout
         wait_until(lambda: undone(conn) == 0, "three processors to drain", timeout=300)
-        with open(expect) as f:
-            expected = [tuple(json.loads(ln)[k] for k in EXPECT_KEYS) for ln in f]
+        expected = expected_rows(expect)
         got = calls_rows(conn)
         assert got == expected, "calls differ from what the generator intended"
         assert query(conn, "SELECT count(*) FROM webhook_events WHERE attempts <> 0 OR dead_at IS NOT NULL") == [(0,)]

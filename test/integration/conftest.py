@@ -131,6 +131,30 @@ def query(conn, q, *args):
         return cur.fetchall() if cur.description else None
 
 
+# calls columns compared row by row with the lines of `dialhookctl gen-events
+# --expect` (id, created_at and updated_at differ by design)
+CALL_COLS = """dialpad_call_id, status, state, direction, external_number, internal_number,
+    target_type, target_id, target_name, master_call_id, entry_point_call_id, operator_call_id,
+    (extract(epoch FROM started_at) * 1000)::int8, (extract(epoch FROM answered_at) * 1000)::int8,
+    (extract(epoch FROM ended_at) * 1000)::int8, duration_ms, recording_url, voicemail_url,
+    (extract(epoch FROM last_event_at) * 1000)::int8"""
+EXPECT_KEYS = ["dialpad_call_id", "status", "state", "direction", "external_number", "internal_number",
+               "target_type", "target_id", "target_name", "master_call_id", "entry_point_call_id",
+               "operator_call_id", "started_at_ms", "answered_at_ms", "ended_at_ms", "duration_ms",
+               "recording_url", "voicemail_url", "last_event_at_ms"]
+
+
+def calls_rows(conn):
+    """Every calls row as a tuple of CALL_COLS, in (app_id, dialpad_call_id) order."""
+    return [tuple(r) for r in query(conn, f"SELECT {CALL_COLS} FROM calls ORDER BY app_id, dialpad_call_id")]
+
+
+def expected_rows(path):
+    """The rows a gen-events --expect file says calls must end up with, in the same order."""
+    with open(path) as f:
+        return [tuple(json.loads(line)[k] for k in EXPECT_KEYS) for line in f]
+
+
 # ---------------------------------------------------------------- daemons
 
 class Daemon:

@@ -15,20 +15,10 @@ import uuid
 
 import pytest
 
-from conftest import binpath, free_port, query
+from conftest import binpath, calls_rows, expected_rows, free_port, query
 
 SECRET = "ctl-test-secret"
 
-# calls columns compared row by row (id, created_at and updated_at differ by design)
-CALL_COLS = """dialpad_call_id, status, state, direction, external_number, internal_number,
-    target_type, target_id, target_name, master_call_id, entry_point_call_id, operator_call_id,
-    (extract(epoch FROM started_at) * 1000)::int8, (extract(epoch FROM answered_at) * 1000)::int8,
-    (extract(epoch FROM ended_at) * 1000)::int8, duration_ms, recording_url, voicemail_url,
-    (extract(epoch FROM last_event_at) * 1000)::int8"""
-EXPECT_KEYS = ["dialpad_call_id", "status", "state", "direction", "external_number", "internal_number",
-               "target_type", "target_id", "target_name", "master_call_id", "entry_point_call_id",
-               "operator_call_id", "started_at_ms", "answered_at_ms", "ended_at_ms", "duration_ms",
-               "recording_url", "voicemail_url", "last_event_at_ms"]
 
 
 def ctl(db, *args, env=None, timeout=120):
@@ -80,15 +70,6 @@ def run_processor_once(db):
     assert r.returncode == 0, r.stderr
     assert "AddressSanitizer" not in r.stderr and "runtime error:" not in r.stderr, r.stderr
     return r
-
-
-def calls_rows(sql):
-    return query(sql, f"SELECT {CALL_COLS} FROM calls ORDER BY app_id, dialpad_call_id")
-
-
-def expected_rows(path):
-    with open(path) as f:
-        return [tuple(json.loads(line)[k] for k in EXPECT_KEYS) for line in f]
 
 
 def b64url_decode(s):

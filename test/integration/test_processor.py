@@ -14,7 +14,6 @@ import uuid
 
 import psycopg2
 import psycopg2.extras
-import pytest
 
 from conftest import binpath, free_port, http_request, query
 
