@@ -359,7 +359,10 @@ pgaddr_finish(struct pgaddr *a)
 		}
 	}
 	if (usable == 0) {
-		pgaddr_why(a, failed);
+		if (failed != NULL)
+			pgaddr_why(a, failed);
+		else
+			snprintf(a->why, sizeof(a->why), "no host to connect to");
 		a->resolved = false;
 		pgaddr_build(a);
 		a->done(a, a->why, a->arg);
