@@ -23,6 +23,8 @@ const struct cfg_option cfg_options[] = {
 	  CFG_ALL, 0, "debug, info, warn or error" },
 	{ "DIALHOOK_LOG_FORMAT", "log-format", CFG_STR, OFF(log_format), "text", 0, 0,
 	  CFG_ALL, 0, "text (key=value) or json, one line per event on stderr" },
+	{ "DIALHOOK_RESOLV_CONF", "resolv-conf", CFG_STR, OFF(resolv_conf), NULL, 0, 0,
+	  CFG_ALL, 0, "resolv.conf for looking up the database host without blocking (nameserver may be IP:port); unset = /etc/resolv.conf" },
 
 	{ "DIALHOOK_LISTEN", "listen", CFG_STR, OFF(listen), "0.0.0.0:8080", 0, 0,
 	  CFG_INGEST, 0, "address:port to serve webhooks on (SO_REUSEPORT: processes may share it)" },

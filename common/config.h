@@ -40,6 +40,7 @@ struct dh_config {
 	char	*database_url;
 	char	*log_level;
 	char	*log_format;
+	char	*resolv_conf;
 	/* ingest */
 	char	*listen;
 	char	*webhook_secret;

@@ -12,6 +12,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "resolver.h"
 #include "store.h"
 #include "verify.h"
 
@@ -116,6 +117,7 @@ ingest_store(struct ingest *in)
 	const struct dh_config	*cfg = in->cfg;
 	struct store_options	 opt = {
 		.conninfo = cfg->database_url,
+		.resolver = in->resolver,
 		.connections = (int)cfg->db_connections,
 		.max_pending = (int)cfg->max_pending,
 		.max_batch = (int)cfg->max_batch,
@@ -146,6 +148,10 @@ ingest_init(struct ingest *in, const struct dh_config *cfg)
 	/* order: loop, metrics, verifier (refuses bad secrets), store, HTTP, signals */
 	if ((in->base = event_base_new()) == NULL) {
 		log_error("could not create the event loop");
+		goto fail;
+	}
+	if ((in->resolver = resolver_new(in->base, cfg->resolv_conf, err, sizeof(err))) == NULL) {
+		log_error("cannot use DIALHOOK_RESOLV_CONF, refusing to start|error=\"%s\"", err);
 		goto fail;
 	}
 	in->metrics = metrics_new();
@@ -202,6 +208,8 @@ ingest_fini(struct ingest *in)
 	in->janitor = in->sigint = in->sigterm = NULL;
 	metrics_free(in->metrics);
 	in->metrics = NULL;
+	resolver_free(in->resolver);	/* last before the base: it may run the loop */
+	in->resolver = NULL;
 	if (in->base)
 		event_base_free(in->base);
 	in->base = NULL;

@@ -27,6 +27,7 @@ struct verify;
 struct store;
 struct http;
 struct metrics;
+struct resolver;
 
 enum ingest_state {
 	INGEST_RUNNING,
@@ -37,6 +38,7 @@ enum ingest_state {
 struct ingest {
 	const struct dh_config	*cfg;		/* borrowed, read-only */
 	struct event_base	*base;
+	struct resolver		*resolver;	/* the database host's lookups */
 	enum ingest_state	 state;
 	struct metrics		*metrics;
 	struct verify		*verify;

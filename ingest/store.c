@@ -694,6 +694,7 @@ store_new(struct event_base *base, const struct store_options *opt, struct metri
 	st->kick = event_new(base, -1, 0, store_kick_cb, st);
 	st->wake_timer = evtimer_new(base, store_wake_timer_cb, st);
 	po.conninfo = opt->conninfo;
+	po.resolver = opt->resolver;
 	po.setup_sql = STORE_SETUP_SQL;
 	po.prepare_name = STORE_INSERT_NAME;
 	po.prepare_sql = STORE_INSERT_SQL;

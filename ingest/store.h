@@ -53,6 +53,7 @@
 
 struct store;
 struct metrics;
+struct resolver;
 
 enum store_outcome {
 	STORE_STORED,		/* committed now; id set */
@@ -92,6 +93,7 @@ typedef void (*store_fatal_fn)(const char *why, void *arg);
 
 struct store_options {
 	const char	*conninfo;
+	struct resolver	*resolver;		/* borrowed: the database host's lookups */
 	int		 connections;
 	int		 max_pending;
 	int		 max_batch;

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "migrations.h"
 #include "pgconn.h"
+#include "resolver.h"
 #include "status.h"
 
 /* After a transient database error (timeout, deadlock), wait this long before claiming again. */
@@ -60,6 +61,7 @@ struct processor {
 	const struct dh_config	*cfg;
 	struct event_base	*base;
 	struct pgconn		*db;
+	struct resolver		*resolver;	/* the database host's lookups */
 	struct status		*status;
 	struct event		*sig_term, *sig_int, *poll, *kick, *pause, *deadline;
 	struct batch		 batch;
@@ -533,6 +535,7 @@ proc_setup_db(struct processor *p)
 	snprintf(setup, sizeof(setup), "SET application_name = 'dialhook-processor'; "
 	    "SET statement_timeout = %" PRId64 "; LISTEN webhook_events", p->cfg->statement_timeout_ms);
 	o.conninfo = p->cfg->database_url;
+	o.resolver = p->resolver;
 	o.setup_sql = setup;
 	o.prepare_name = "dialhook_batch_write";
 	o.prepare_sql = BATCH_WRITE_SQL;
@@ -584,6 +587,10 @@ processor_new(const struct dh_config *cfg)
 	if (cfg->metrics_listen && cfg->metrics_listen[0] &&
 	    status_listen(p->status, p->base, cfg->metrics_listen) != 0)
 		goto fail;
+	if ((p->resolver = resolver_new(p->base, cfg->resolv_conf, err, sizeof(err))) == NULL) {
+		log_error("cannot use DIALHOOK_RESOLV_CONF|error=\"%s\"", err);
+		goto fail;
+	}
 	proc_setup_db(p);
 	return p;
 fail:
@@ -622,6 +629,7 @@ processor_free(struct processor *p)
 		event_free(p->pause);
 	if (p->deadline)
 		event_free(p->deadline);
+	resolver_free(p->resolver);	/* last before the base: it may run the loop */
 	if (p->base)
 		event_base_free(p->base);
 	proc_stack_clear(p);
