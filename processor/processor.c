@@ -197,19 +197,6 @@ proc_kick_later(struct processor *p)
 	event_active(p->kick, EV_TIMEOUT, 1);
 }
 
-/* SQLSTATEs worth retrying as a whole batch: not the data's fault. */
-static bool
-proc_transient(const char *sqlstate)
-{
-	if (sqlstate == NULL)
-		return true;
-	return strncmp(sqlstate, "40", 2) == 0 ||	/* serialization failure, deadlock */
-	    strncmp(sqlstate, "53", 2) == 0 ||		/* insufficient resources */
-	    strncmp(sqlstate, "57", 2) == 0 ||		/* query canceled (statement_timeout), shutdown */
-	    strncmp(sqlstate, "08", 2) == 0 ||		/* connection exception */
-	    strcmp(sqlstate, "55P03") == 0;		/* lock not available */
-}
-
 /* Run the claimed rows through the handlers and send the write. */
 static void
 proc_write(struct processor *p, PGresult *res)
@@ -355,7 +342,7 @@ proc_step_error(struct processor *p, enum proc_state st, PGresult *res)
 	pgconn_trim_error(PQresultErrorMessage(res), why, sizeof(why));
 	switch (st) {
 	case PS_WRITE:
-		if (!proc_transient(sqlstate)) {
+		if (!pgconn_sqlstate_is_transient(sqlstate)) {
 			proc_write_failed(p, why);
 			return;
 		}
