@@ -318,7 +318,7 @@ http_readyz(struct http *h, struct evhttp_request *req)
 		http_error(h, req, ROUTE_READYZ, 503, "unavailable");
 	else if (store_is_ready(st))
 		http_send(h, req, ROUTE_READYZ, 200, "{\"status\":\"ready\"}");
-	else if (store_has_spool(st))
+	else if (store_spool_is_usable(st))
 		http_send(h, req, ROUTE_READYZ, 200,
 		    "{\"status\":\"ready\",\"database\":\"down\",\"spool\":\"on\"}");
 	else
