@@ -53,7 +53,7 @@ const struct cfg_option cfg_options[] = {
 	  CFG_INGEST, 0, "directory of the outage spool (may be shared by replicas): events are acknowledged from it while the database is down; unset = 503 instead" },
 	{ "DIALHOOK_SPOOL_MAX_BYTES", "spool-max-bytes", CFG_SIZE, OFF(spool_max_bytes), "1G", 4 * KIB, 1024 * GIB,
 	  CFG_INGEST, 0, "spool size limit; when full, 503 as without a spool" },
-	/* one variable, two rows: the default differs (ingest serves /metrics on DIALHOOK_LISTEN when unset) */
+	/* one variable, two rows: the defaults differ (unset, ingest serves /metrics on DIALHOOK_LISTEN) */
 	{ "DIALHOOK_METRICS_LISTEN", "metrics-listen", CFG_STR, OFF(metrics_listen), NULL, 0, 0,
 	  CFG_INGEST, 0, "address:port of a separate listener for /metrics (and /healthz, /readyz); "
 	  "unset = /metrics is served on DIALHOOK_LISTEN" },

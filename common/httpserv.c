@@ -120,14 +120,14 @@ httpserv_report(struct httpserv *s, int64_t now)
 	uint64_t	 n;
 
 	if (httpserv_tally_due(&s->t_refused, now, &n))
-		httpserv_log(s, LOG_LEVEL_WARN, "connection limit reached, closing new connections|listener=%s "
-		    "open=%zu max=%zu closed=%" PRIu64, s->o.name, s->n, s->o.max_connections, n);
+		httpserv_log(s, LOG_LEVEL_WARN, "connection limit reached, closing new connections|"
+		    "listener=%s open=%zu max=%zu closed=%" PRIu64, s->o.name, s->n, s->o.max_connections, n);
 	if (httpserv_tally_due(&s->t_expired, now, &n))
 		httpserv_log(s, LOG_LEVEL_INFO, "closing connections that did not send a request within the "
 		    "read timeout|listener=%s count=%" PRIu64, s->o.name, n);
 	if (httpserv_tally_due(&s->t_resumed, now, &n))
-		httpserv_log(s, LOG_LEVEL_INFO, "accepting connections again after accept() failed|listener=%s "
-		    "times=%" PRIu64, s->o.name, n);
+		httpserv_log(s, LOG_LEVEL_INFO, "accepting connections again after accept() failed|"
+		    "listener=%s times=%" PRIu64, s->o.name, n);
 }
 
 /* ------------------------------------------------------------ connection table */
@@ -383,9 +383,9 @@ httpserv_accept_error_cb(struct evconnlistener *lev, void *not_ours DH_UNUSED)
 	    s->pause_ms * 2 > HTTPSERV_PAUSE_MAX_MS ? HTTPSERV_PAUSE_MAX_MS : s->pause_ms * 2;
 	s->t_errors.n++;
 	if (httpserv_tally_due(&s->t_errors, util_now_us(), &n))
-		httpserv_log(s, LOG_LEVEL_WARN, "could not accept a connection, pausing|listener=%s error=\"%s\" "
-		    "open=%zu failures=%" PRIu64 " pause_ms=%d", s->o.name, evutil_socket_error_to_string(err),
-		    s->n, n, s->pause_ms);
+		httpserv_log(s, LOG_LEVEL_WARN, "could not accept a connection, pausing|"
+		    "listener=%s error=\"%s\" open=%zu failures=%" PRIu64 " pause_ms=%d", s->o.name,
+		    evutil_socket_error_to_string(err), s->n, n, s->pause_ms);
 	s->error_paused = true;
 	tv.tv_sec = s->pause_ms / 1000;
 	tv.tv_usec = (s->pause_ms % 1000) * 1000;
@@ -571,8 +571,8 @@ httpserv_raise_nofile(uint64_t *before, uint64_t *after, char *err, size_t errle
 		return 0;
 	rl.rlim_cur = rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
-		util_set_err(err, errlen, "could not raise the open-file limit from %" PRIu64 " to %" PRIu64 ": %s",
-		    *before, (uint64_t)rl.rlim_max, strerror(errno));
+		util_set_err(err, errlen, "could not raise the open-file limit from %" PRIu64 " to %" PRIu64
+		    ": %s", *before, (uint64_t)rl.rlim_max, strerror(errno));
 		return -1;
 	}
 	*after = (uint64_t)rl.rlim_cur;

@@ -97,7 +97,8 @@ size_t		 httpserv_connections(const struct httpserv *s);
  * *before and *after are the soft limits before and after (equal if nothing
  * changed). 0, or -1 with err (the limit is then as it was; *after says so).
  */
-int		 httpserv_raise_nofile(uint64_t *before, uint64_t *after, char *err, size_t errlen) DH_MUSTCHECK;
+int		 httpserv_raise_nofile(uint64_t *before, uint64_t *after, char *err,
+		    size_t errlen) DH_MUSTCHECK;
 
 /*
  * How many client connections fit in nofile descriptors once reserve are

@@ -51,7 +51,8 @@ const char	*jwt_reason(enum jwt_result r);
  * else JWT_MALFORMED; exp, nbf and iat each absent or a finite JSON number
  * else JWT_BAD_TIME_CLAIM; then exp, nbf and iat against now_s. On JWT_OK
  * only, *claims is a malloc'd NUL-terminated copy of the decoded claims
- * (caller frees) and *claims_len its length; otherwise *claims is NULL. Running out of memory gives JWT_MALFORMED.
+ * (caller frees) and *claims_len its length; otherwise *claims is NULL.
+ * Running out of memory gives JWT_MALFORMED.
  */
 enum jwt_result	jwt_verify(const char *token, size_t len,
 		    const unsigned char *key, size_t keylen, int64_t now_s,

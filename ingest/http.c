@@ -46,7 +46,7 @@ static const int http_statuses[] = { 200, 400, 401, 404, 405, 413, 500, 503 };
 /*
  * Client connections the separate metrics listener (DIALHOOK_METRICS_LISTEN)
  * serves at once, and its per-request deadline: enough for Prometheus and
- * health checks; they come out of the descriptor budget (HTTP_FD_RESERVE).
+ * health checks. Its descriptors are kept out of DIALHOOK_MAX_CONNECTIONS.
  */
 #define HTTP_METRICS_MAX_CONNECTIONS	32
 #define HTTP_METRICS_DEADLINE_MS	5000
@@ -400,8 +400,9 @@ http_mon_request_cb(struct evhttp_request *req, void *arg)
 	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
 	const char		*path = uri ? evhttp_uri_get_path(uri) : NULL;
 	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(req);
+	bool			 get = cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD;
 
-	if (path == NULL || !http_get_route(h, req, path, cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD, true))
+	if (path == NULL || !http_get_route(h, req, path, get, true))
 		http_error(h, req, ROUTE_OTHER, 404, "not_found");
 }
 

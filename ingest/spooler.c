@@ -294,9 +294,9 @@ done_remember(struct spooler *sp, const char *name, enum spool_retire how, const
 		sp->retire_backoff_ms = SPOOLER_TICK_MS;
 		sp->retire_after_us = util_now_us() + SPOOLER_TICK_MS * 1000;
 	}
-	log_warn("could not %s a finished spool segment; it will not be replayed again, retrying with backoff|"
-	    "segment=%s unremovable=%zu error=\"%s\"", how == SPOOL_RETIRE_REMOVE ? "remove" : "quarantine",
-	    name, sp->ndone, err);
+	log_warn("could not %s a finished spool segment; it will not be replayed again, retrying with "
+	    "backoff|segment=%s unremovable=%zu error=\"%s\"",
+	    how == SPOOL_RETIRE_REMOVE ? "remove" : "quarantine", name, sp->ndone, err);
 }
 
 /* spool_claim's skip callback: a segment this process finished already. */

@@ -581,8 +581,8 @@ proc_listen(struct processor *p)
 		return -1;
 	}
 	if (cap < PROC_HTTP_MAX_CONNECTIONS)
-		log_warn("metrics listener connections lowered to fit the open-file limit|max_connections=%zu "
-		    "nofile=%" PRIu64 " reserve=%d", cap, nofile, PROC_FD_RESERVE);
+		log_warn("metrics listener connections lowered to fit the open-file limit|"
+		    "max_connections=%zu nofile=%" PRIu64 " reserve=%d", cap, nofile, PROC_FD_RESERVE);
 	return status_listen(p->status, p->base, p->cfg->metrics_listen, cap);
 }
 

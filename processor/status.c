@@ -227,8 +227,8 @@ status_listen(struct status *s, struct event_base *base, const char *hostport, s
 	o.m_accept_errors = metrics_counter(s->m, "dialhook_processor_accept_errors_total",
 	    "accept() failures on DIALHOOK_METRICS_LISTEN (e.g. out of file descriptors); accepting pauses",
 	    NULL);
-	metrics_gauge_fn(s->m, "dialhook_processor_http_connections", "open connections to DIALHOOK_METRICS_LISTEN",
-	    NULL, status_gauge_conns, s);
+	metrics_gauge_fn(s->m, "dialhook_processor_http_connections",
+	    "open connections to DIALHOOK_METRICS_LISTEN", NULL, status_gauge_conns, s);
 	if ((s->http = httpserv_new(base, &o, err, sizeof(err))) == NULL) {
 		log_error("could not serve metrics|error=\"%s\"", err);
 		return -1;
