@@ -34,6 +34,7 @@
 #define HTTPSERV_LOG_EVERY_US	INT64_C(10000000)	/* one line per kind per 10 s */
 #define HTTPSERV_MIN_CAP	64		/* connection table slots, a power of two */
 #define HTTPSERV_BUSY		INT64_MAX	/* deadline while the request callback holds a request */
+#define HTTPSERV_EVHTTP_SLACK_MS	1000	/* evhttp's own timeout: this long after the deadline */
 
 struct httpserv_slot {
 	struct evhttp_connection	*evcon;		/* NULL = empty */
@@ -440,11 +441,16 @@ fail:
 	return -1;
 }
 
-/* The evhttp with our limits and callbacks, and the events; -1 if libevent could not make one. */
+/*
+ * The evhttp with our limits and callbacks, and the events; -1 if libevent
+ * could not make one. evhttp's own timeout (per read and per write) is set
+ * HTTPSERV_EVHTTP_SLACK_MS after the deadline, so the deadline (and its
+ * count) comes first; it remains the bound on writing a reply.
+ */
 static int
 httpserv_setup(struct httpserv *s, struct event_base *base)
 {
-	int64_t		 ms = s->o.deadline_ms, every_ms = ms / 4;
+	int64_t		 ms = s->o.deadline_ms + HTTPSERV_EVHTTP_SLACK_MS, every_ms = s->o.deadline_ms / 4;
 	struct timeval	 dl = { (time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000) }, tick;
 
 	every_ms = every_ms > 250 ? 250 : every_ms < 10 ? 10 : every_ms;

@@ -22,7 +22,8 @@
  * of each request (headers and body): armed at accept and again when a
  * reply has been written (keep-alive idle time counts), suspended while the
  * request callback holds a complete request. A sweep timer closes the
- * connections whose deadline passed.
+ * connections whose deadline passed. evhttp's own timeout stays, a second
+ * later, as the bound on writing a reply.
  *
  * accept() failures (EMFILE, ENFILE, ENOBUFS, ...): the listener is
  * disabled and a timer enables it again after 10 ms, doubling to 1 s while
