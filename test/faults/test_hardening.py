@@ -28,6 +28,7 @@ import socket
 import subprocess
 import threading
 import time
+import uuid
 
 import psycopg2
 
@@ -113,8 +114,7 @@ class Spawned(Daemon):
     and/or behind a command prefix that execs it (unshare ... exec "$@"): same PID, same
     log and teardown as conftest's Daemon. Register it with daemons.all.append()."""
 
-    def __init__(self, name, env, http_port=None, nofile=None, prefix=()):  # noqa: super not called on purpose
-        import uuid
+    def __init__(self, name, env, http_port=None, nofile=None, prefix=()):  # noqa: no super().__init__
         os.makedirs(LOGDIR, exist_ok=True)
         self.name, self.port = name, http_port
         self.logpath = os.path.join(LOGDIR, f"{name}-{uuid.uuid4().hex[:8]}.log")
@@ -194,7 +194,8 @@ def test_ingest_survives_twice_its_fd_limit_in_idle_connections(daemons, db):
         cap = int(m.group(1))
         assert 0 < cap < nofile
         wait_until(lambda: metric(mport, "dialhook_ingest_connections") == cap, f"{cap} connections held")
-        wait_until(lambda: (metric(mport, "dialhook_ingest_connections_refused_total") or 0) >= 2 * nofile - cap,
+        refused = "dialhook_ingest_connections_refused_total"
+        wait_until(lambda: (metric(mport, refused) or 0) >= 2 * nofile - cap,
                    "the connections over the cap closed at once")
         assert d.proc.poll() is None, d.logtext()[-3000:]
         # a new connection while the cap is reached is closed at once, never answered
@@ -233,7 +234,7 @@ def test_ingest_survives_twice_its_fd_limit_in_idle_connections(daemons, db):
             cpu_while_emfile_s=round(cpu, 2), log_lines_while_emfile=lines, crashed=0)
 
 
-# ---------------------------------------------------------------- processor: slow flood on its metrics listener
+# ---------------------------------------------------------------- processor: slow flood on its metrics port
 
 class SlowFlood:
     """n clients that each send a request to port one byte every `every` seconds, and
@@ -285,8 +286,9 @@ class SlowFlood:
 def test_processor_metrics_listener_under_slow_flood(daemons, db, sql):
     nofile, window = 64, scale(8.0, 12.0)
     mport, iport = free_port(), free_port()
-    p = spawn(daemons, "dialhook-processor", {"DATABASE_URL": db, "DIALHOOK_METRICS_LISTEN": f"127.0.0.1:{mport}",
-                                              "DIALHOOK_POLL_INTERVAL_MS": 100}, http_port=mport, nofile=nofile)
+    env = {"DATABASE_URL": db, "DIALHOOK_METRICS_LISTEN": f"127.0.0.1:{mport}",
+           "DIALHOOK_POLL_INTERVAL_MS": 100}
+    p = spawn(daemons, "dialhook-processor", env, http_port=mport, nofile=nofile)
     p.wait_http("/readyz")
     ing = daemons.start("dialhook-ingest", ingest_env(db, iport), http_port=iport)
     ing.wait_http("/readyz")
@@ -294,8 +296,8 @@ def test_processor_metrics_listener_under_slow_flood(daemons, db, sql):
         time.sleep(1.0)
         cpu0, lines0, t0 = cpu_seconds(p.pid), log_lines(p), time.monotonic()
         # the database connection is lost under the flood: the reconnect must get a descriptor
-        killed = query(sql, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                            " WHERE application_name = 'dialhook-processor' AND datname = current_database()")[0][0]
+        killed = query(sql, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE"
+                            " application_name = 'dialhook-processor' AND datname = current_database()")[0][0]
         assert killed >= 1
         wait_until(lambda: p.logtext().count("database connected") >= 2, "the processor to reconnect",
                    timeout=window)
@@ -311,8 +313,8 @@ def test_processor_metrics_listener_under_slow_flood(daemons, db, sql):
     assert cpu < 0.2 * took, f"{cpu:.2f} s of CPU in {took:.1f} s under the slow flood"
     assert lines <= 40, f"{lines} log lines in {took:.1f} s under the slow flood:\n" + p.logtext()[-3000:]
     assert query(sql, "SELECT count(*) FROM calls WHERE dialpad_call_id = %s", 5850000000300007)[0][0] == 1
-    wait_until(lambda: http_request("GET", mport, "/metrics", timeout=2)[0] == 200, "/metrics after the flood",
-               timeout=10)
+    wait_until(lambda: http_request("GET", mport, "/metrics", timeout=2)[0] == 200,
+               "/metrics after the flood", timeout=10)
     assert p.stop() == 0
     summary("processor_slow_flood", nofile=nofile, slow_clients=100, reconnects_by_flood=flood.reconnects,
             window_s=round(took, 1), cpu_s=round(cpu, 2), log_lines=lines, db_reconnected=1, processed=1)
@@ -338,10 +340,10 @@ def segments(spool):
 
 
 def spool_events(daemons, db, spool, first, n):
-    """One ingest (database down) takes events first..first+n-1 into the spool, then stops (sealing its segment)."""
+    """One ingest (database down) spools events first..first+n-1, then stops (sealing its segment)."""
     port = free_port()
-    d = daemons.start("dialhook-ingest", ingest_env(db, port, DIALHOOK_SPOOL_DIR=spool, DIALHOOK_DB_TIMEOUT_MS=1000),
-                      http_port=port)
+    env = ingest_env(db, port, DIALHOOK_SPOOL_DIR=spool, DIALHOOK_DB_TIMEOUT_MS=1000)
+    d = daemons.start("dialhook-ingest", env, http_port=port)
     d.wait_http("/readyz")
     got = [post(port, i) for i in range(first, first + n)]
     assert all(g == (200, {"status": "spooled"}) for g in got), {g[0] for g in got}
