@@ -234,6 +234,26 @@ def test_routes_404_405_health_metrics(daemons, db, sql):
     assert SECRET not in text
 
 
+def test_metrics_listen_moves_metrics_off_the_webhook_port(daemons, db):
+    # issue 12: DIALHOOK_METRICS_LISTEN gives /metrics a listener of its own (not published);
+    # unset, /metrics stays on the webhook listener (test_routes_404_405_health_metrics)
+    mport = free_port()
+    d = start_ingest(daemons, db, {"DIALHOOK_METRICS_LISTEN": f"127.0.0.1:{mport}"})
+    status, _, raw = http_request("GET", d.port, "/metrics")
+    assert (status, json.loads(raw)) == (404, {"status": "error", "reason": "not_found"})
+    status, hdrs, raw = http_request("GET", mport, "/metrics")
+    assert status == 200 and hdrs["content-type"].startswith("text/plain")
+    assert 'dialhook_ingest_requests_total{route="other",status="404"} 1' in raw.decode()
+    assert "dialhook_ingest_connections " in raw.decode()
+    for port in (d.port, mport):
+        assert http_request("GET", port, "/healthz")[0] == 200
+        assert http_request("GET", port, "/readyz")[0] == 200
+    # the metrics listener serves nothing else
+    assert http_request("GET", mport, "/webhooks/dialpad")[0] == 404
+    assert http_request("POST", mport, "/webhooks/dialpad")[0] == 501    # GET and HEAD only
+    assert post(d, F12_BODY)[0] == 200
+
+
 # ---------------------------------------------------------------- secrets and start-up
 
 def secrets_file(tmp_path, text, mode=0o600):
