@@ -80,6 +80,7 @@ static void	httpserv_log(struct httpserv *s, enum log_level level, const char *f
 
 /* ------------------------------------------------------------ reporting */
 
+/* Format one "message|key=value ..." line and hand it to the daemon's log callback, if any. */
 static void
 httpserv_log(struct httpserv *s, enum log_level level, const char *fmt, ...)
 {
@@ -248,6 +249,7 @@ httpserv_sweep_cb(evutil_socket_t fd DH_UNUSED, short what DH_UNUSED, void *arg)
 
 /* ------------------------------------------------------------ per connection and request */
 
+/* evhttp closed a counted connection (the client, a timeout, or evhttp_free): uncount it. */
 static void
 httpserv_closed_cb(struct evhttp_connection *evcon, void *arg)
 {
@@ -351,6 +353,7 @@ httpserv_adopt_cb(evutil_socket_t fd DH_UNUSED, short what DH_UNUSED, void *arg)
 	}
 }
 
+/* The pause after a failed accept() is over: accept again (unless the cap holds the listener). */
 static void
 httpserv_resume_cb(evutil_socket_t fd DH_UNUSED, short what DH_UNUSED, void *arg)
 {
