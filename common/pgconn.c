@@ -89,6 +89,7 @@ pgconn_trim_error(const char *msg, char *buf, size_t len)
 bool
 pgconn_sqlstate_is_transient(const char *sqlstate)
 {
+	/* each class is justified in docs/reliability.md */
 	static const char *const classes[] = { "08", "40", "53", "55", "57", "58", "XX" };
 
 	if (sqlstate == NULL)

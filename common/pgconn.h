@@ -116,10 +116,16 @@ const char	*pgconn_last_error(const struct pgconn *c);
 void		 pgconn_trim_error(const char *msg, char *buf, size_t len);
 
 /*
- * true if an error with this SQLSTATE says "try again later" (connection,
- * serialization/deadlock, resources, lock/object state, operator
- * intervention such as a statement timeout, system, internal; or no
- * SQLSTATE at all), false if it says "this data is bad".
+ * The one transient-error policy of dialhook (docs/reliability.md, "Which
+ * database errors are transient"): true if an error with this SQLSTATE is
+ * not the data's fault, so the same statement is retried later as a whole
+ * (ingest: 503 or spool; spool replay: the segment after a backoff; the
+ * processor: the batch after a pause); false if the data is refused, so the
+ * statement is narrowed down to the row at fault. Transient: no SQLSTATE at
+ * all (connection lost, libpq's own error), and the classes 08 connection,
+ * 40 transaction rollback, 53 insufficient resources, 55 object not in
+ * prerequisite state, 57 operator intervention, 58 system error and XX
+ * internal error.
  */
 bool		 pgconn_sqlstate_is_transient(const char *sqlstate);
 

@@ -48,6 +48,7 @@ struct ingest {
 	struct event		*sigint;
 	struct event		*janitor;	/* persistent tick: deadlines, drain */
 	int64_t			 drain_deadline_us;
+	uint64_t		 nofile;	/* the open-file limit, raised to the hard one at start */
 	int			 exit_code;	/* what main() returns */
 };
 

@@ -761,13 +761,13 @@ store_free(struct store *st)
 bool
 store_can_accept(const struct store *st)
 {
-	return (st->up > 0 || st->sp != NULL) && st->waiting < (size_t)st->opt.max_pending;
+	return (st->up > 0 || store_spool_is_usable(st)) && st->waiting < (size_t)st->opt.max_pending;
 }
 
 bool
-store_has_spool(const struct store *st)
+store_spool_is_usable(const struct store *st)
 {
-	return st->sp != NULL;
+	return st->sp != NULL && spooler_is_usable(st->sp);
 }
 
 void
