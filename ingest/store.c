@@ -7,34 +7,8 @@
  * ordered by age (every request gets the same timeout; a requeued batch
  * goes back to the front, and it is older than anything queued after it).
  *
- * Requests. Each request is in exactly one state, and each state has one
- * owner: the list the request is on.
- *
- *   state         owner (list)              what it waits for
- *   FREE          the store (free list)     reuse; not submitted
- *   QUEUED        the queue                 an idle connection
- *   SENT          its slot (s->batch)       its INSERT's result
- *   ANSWERED      its slot (s->batch)       its INSERT's end (it was answered
- *                                           early: deadline or spooled)
- *   SPILLING      the spill list            the spool group written after
- *                                           this loop pass
- *
- *   FREE     -> QUEUED | SPILLING            submit (batching_route)
- *   QUEUED   -> SENT                         a batch is cut (batching_takes)
- *   QUEUED   -> SPILLING                     no connection left; waited half the timeout
- *   SENT     -> QUEUED                       connection lost; isolation (solo), at the front
- *   SENT     -> SPILLING                     transient failure, with a spool
- *   SENT     -> ANSWERED *                   deadline or spooled while in flight
- *   QUEUED | SENT | SPILLING -> FREE *       answered
- *   ANSWERED -> FREE                         its INSERT ended (result ignored)
- *
- * A move marked * answers the request: done() is called as part of the
- * move, so a request is answered exactly once (no state can be answered
- * twice) and freed only by its owner. req_set_state() is the only code that
- * changes a request's state or list. An illegal move is a bug: it is
- * logged and refused (the request stays where it is, unanswered or not as
- * it was), and the sanitizer build, which every test runs (-DDH_STRICT),
- * aborts on it; a release build keeps serving.
+ * Requests: each is in one state, owned by one list (the queue, a slot's
+ * batch, the spill list), and moved only by req_set_state() (req.h).
  */
 #include "store.h"
 
@@ -51,10 +25,9 @@
 #include "migrations.h"
 #include "pgconn.h"
 #include "pgarray.h"
+#include "req.h"
 #include "spool.h"
 #include "spooler.h"
-
-#define STORE_FREE_MAX		1024	/* request structs kept for reuse */
 
 /*
  * One statement per batch; the parameters are four binary text[] arrays.
@@ -69,53 +42,6 @@
 	"ON CONFLICT (app_id, dedupe_key) DO NOTHING RETURNING id, app_id, dedupe_key"
 #define STORE_WAKE_SQL	"SELECT dialhook_wake()"
 #define STORE_SETUP_SQL	"SET synchronous_commit = on; SET application_name = 'dialhook-ingest'"
-
-enum req_state {
-	REQ_FREE,
-	REQ_QUEUED,
-	REQ_SENT,
-	REQ_ANSWERED,
-	REQ_SPILLING,
-	REQ_NSTATES
-};
-
-static const char *const req_state_names[REQ_NSTATES] = {
-	"free", "queued", "sent", "answered", "spilling"
-};
-
-/* The legal moves (see the table at the top); anything else is refused. */
-static const bool req_moves[REQ_NSTATES][REQ_NSTATES] = {
-	/*		  to:   FREE   QUEUED SENT   ANSWERED SPILLING */
-	[REQ_FREE]	= { false, true,  false, false,   true },
-	[REQ_QUEUED]	= { true,  false, true,  false,   true },
-	[REQ_SENT]	= { true,  true,  false, true,    true },
-	[REQ_ANSWERED]	= { true,  false, false, false,   false },
-	[REQ_SPILLING]	= { true,  false, false, false,   false },
-};
-
-struct store_req;
-
-/* A doubly linked list of requests: the owner of one state (or the free list). */
-struct req_list {
-	struct store_req	*head, *tail;
-	size_t			 n;
-};
-
-struct store_req {
-	struct store_req	*prev, *next;	/* links on the list of its state */
-	enum req_state		 state;
-	struct store_slot	*slot;		/* SENT, ANSWERED: whose batch */
-	void			*owner;		/* the caller's handle, given back to done() */
-	char			*payload;	/* owned: malloc'd JSON text */
-	size_t			 len;
-	int64_t			 t0_us;		/* submit time */
-	int64_t			 received_ms;	/* submit time, epoch ms (spool record) */
-	bool			 solo;		/* retry alone (batch isolation) */
-	enum store_outcome	 outcome;	/* the answer, set by req_answer() for its move */
-	int64_t			 id;		/* STORE_STORED: the row's id */
-	char			 app_id[STORE_APP_ID_MAX + 1];
-	struct event_info	 info;		/* event_type, dedupe_key */
-};
 
 enum slot_job {
 	SLOT_IDLE,
@@ -142,21 +68,17 @@ struct store_slot {
 struct store {
 	struct event_base	*base;
 	struct store_options	 opt;
-	store_done_fn		 done;
 	store_fatal_fn		 fatal;
 	void			*arg;
 	struct store_slot	*slots;
 	size_t			 up;		/* slots up */
-	struct req_list		 queue;		/* QUEUED */
-	struct req_list		 spill;		/* SPILLING */
-	struct req_list		 free;		/* FREE, kept for reuse (at most STORE_FREE_MAX) */
-	size_t			 waiting;	/* submitted, not yet answered */
+	struct req_pool		 reqs;		/* the queue, the spill list (req.h) */
 	struct event		*kick;		/* dispatch after this loop iteration */
 	struct event		*spill_ev;	/* write the spill list after this loop iteration */
 	struct event		*wake_timer;	/* debounced wake-up */
 	bool			 wake_wanted;
 	int64_t			 last_wake_us;
-	struct store_req	**group;	/* requests in the spool group being written */
+	struct req		**group;	/* requests in the spool group being written */
 	size_t			 capgroup;
 	struct metric		*m_stored, *m_dup, *m_failed, *m_batch, *m_commit, *m_resets;
 
@@ -165,192 +87,17 @@ struct store {
 
 static void	store_dispatch(struct store *st);
 
-/* ------------------------------------------------------------ requests */
-
-static void
-list_append(struct req_list *l, struct store_req *r)
-{
-	r->next = NULL;
-	r->prev = l->tail;
-	if (l->tail != NULL)
-		l->tail->next = r;
-	else
-		l->head = r;
-	l->tail = r;
-	l->n++;
-}
-
-static void
-list_prepend(struct req_list *l, struct store_req *r)
-{
-	r->prev = NULL;
-	r->next = l->head;
-	if (l->head != NULL)
-		l->head->prev = r;
-	else
-		l->tail = r;
-	l->head = r;
-	l->n++;
-}
-
-static void
-list_remove(struct req_list *l, struct store_req *r)
-{
-	if (r->prev != NULL)
-		r->prev->next = r->next;
-	else
-		l->head = r->next;
-	if (r->next != NULL)
-		r->next->prev = r->prev;
-	else
-		l->tail = r->prev;
-	r->prev = r->next = NULL;
-	l->n--;
-}
-
-/* The list that owns r in its state; NULL for FREE (the free list is only for reuse). */
-static struct req_list *
-req_list(struct store *st, struct store_req *r)
-{
-	switch (r->state) {
-	case REQ_QUEUED:
-		return &st->queue;
-	case REQ_SENT:
-	case REQ_ANSWERED:
-		return &r->slot->batch;
-	case REQ_SPILLING:
-		return &st->spill;
-	default:
-		return NULL;
-	}
-}
-
-/* A move from a state still to be answered into one that is answered. */
-static bool
-req_answers(enum req_state from, enum req_state to)
-{
-	return (from == REQ_QUEUED || from == REQ_SENT || from == REQ_SPILLING) &&
-	    (to == REQ_FREE || to == REQ_ANSWERED);
-}
-
-/* A request in state FREE, on no list: from the free list, or new. */
-static struct store_req *
-req_alloc(struct store *st)
-{
-	struct store_req	*r = st->free.head;
-
-	if (r != NULL)
-		list_remove(&st->free, r);
-	else
-		r = xcalloc(1, sizeof(*r));
-	r->state = REQ_FREE;
-	r->slot = NULL;
-	r->solo = false;
-	r->id = 0;
-	return r;
-}
-
-/* r is FREE now: drop its payload and keep the struct for reuse, or free it. */
-static void
-req_release(struct store *st, struct store_req *r)
-{
-	free(r->payload);
-	r->payload = NULL;
-	r->owner = NULL;
-	r->slot = NULL;
-	if (st->free.n >= STORE_FREE_MAX)
-		free(r);
-	else
-		list_append(&st->free, r);
-}
-
-/*
- * The one transition of a request (see the table at the top): r moves to
- * state to, onto the list that owns it there (slot: whose batch, for SENT
- * only). A move that answers calls done() with r->outcome and r->id first.
- * A move into QUEUED schedules a dispatch pass, one into SPILLING the spool
- * write after this loop pass. 0; -1 if the move is illegal (a bug: logged,
- * nothing changed; the DH_STRICT build aborts). After a move to FREE, r may
- * be freed.
- */
-static int
-req_set_state(struct store *st, struct store_req *r, enum req_state to, struct store_slot *slot)
-{
-	enum req_state		 from = r->state;
-	struct store_result	 res;
-
-	if (!req_moves[from][to] || (to == REQ_SENT) != (slot != NULL)) {
-		log_error("bug: illegal request state change refused|from=%s to=%s app=%s type=%s",
-		    req_state_names[from], req_state_names[to], r->app_id, r->info.type);
-#ifdef DH_STRICT
-		abort();
-#endif
-		return -1;
-	}
-	if (req_answers(from, to)) {
-		res = (struct store_result){ r->outcome, r->id, r->app_id, r->info.type };
-		st->waiting--;
-		st->done(r->owner, &res, st->arg);
-	} else if (from == REQ_FREE) {
-		st->waiting++;
-	}
-	if (from != REQ_FREE && to != REQ_ANSWERED)
-		list_remove(req_list(st, r), r);
-	r->state = to;
-	switch (to) {
-	case REQ_FREE:
-		req_release(st, r);
-		break;
-	case REQ_QUEUED:
-		if (from == REQ_SENT)
-			list_prepend(&st->queue, r);	/* requeued: older than anything queued */
-		else
-			list_append(&st->queue, r);
-		event_active(st->kick, EV_TIMEOUT, 0);
-		break;
-	case REQ_SENT:
-		r->slot = slot;
-		list_append(&slot->batch, r);
-		break;
-	case REQ_SPILLING:
-		list_append(&st->spill, r);
-		event_active(st->spill_ev, EV_TIMEOUT, 0);
-		break;
-	default:	/* ANSWERED: stays in its slot's batch until the INSERT ends */
-		break;
-	}
-	return 0;
-}
-
-/* Answer r with (o, id) and release it (QUEUED, SENT whose INSERT has ended, SPILLING). 0 or -1. */
-static int
-req_answer(struct store *st, struct store_req *r, enum store_outcome o, int64_t id)
-{
-	r->outcome = o;
-	r->id = id;
-	return req_set_state(st, r, REQ_FREE, NULL);
-}
-
-/* Answer r, SENT and its INSERT still in flight, with o; its slot releases it later. */
-static void
-req_answer_early(struct store *st, struct store_req *r, enum store_outcome o)
-{
-	r->outcome = o;
-	r->id = 0;
-	(void)req_set_state(st, r, REQ_ANSWERED, NULL);
-}
-
 /* ------------------------------------------------------------ queue */
 
 /* Answer every queued request with o. */
 static void
 store_fail_queue(struct store *st, enum store_outcome o)
 {
-	struct store_req	*r, *next;
+	struct req		*r, *next;
 
-	for (r = st->queue.head; r != NULL; r = next) {
+	for (r = st->reqs.queue.head; r != NULL; r = next) {
 		next = r->next;
-		(void)req_answer(st, r, o, 0);
+		(void)req_answer(&st->reqs, r, o, 0);
 	}
 }
 
@@ -358,15 +105,15 @@ store_fail_queue(struct store *st, enum store_outcome o)
 static void
 store_give_up_queue(struct store *st)
 {
-	struct store_req	*r, *next;
+	struct req		*r, *next;
 
 	if (st->sp == NULL) {
 		store_fail_queue(st, STORE_UNAVAILABLE);
 		return;
 	}
-	for (r = st->queue.head; r != NULL; r = next) {
+	for (r = st->reqs.queue.head; r != NULL; r = next) {
 		next = r->next;
-		(void)req_set_state(st, r, REQ_SPILLING, NULL);
+		(void)req_set_state(&st->reqs, r, REQ_SPILLING, NULL);
 	}
 }
 
@@ -379,16 +126,16 @@ static void
 store_requeue(struct store_slot *s, bool solo)
 {
 	struct store		*st = s->st;
-	struct store_req	*r, *prev;
+	struct req		*r, *prev;
 
 	for (r = s->batch.tail; r != NULL; r = prev) {
 		prev = r->prev;
 		if (r->state == REQ_ANSWERED) {
-			(void)req_set_state(st, r, REQ_FREE, NULL);
+			(void)req_set_state(&st->reqs, r, REQ_FREE, NULL);
 			continue;
 		}
 		r->solo = r->solo || solo;
-		(void)req_set_state(st, r, REQ_QUEUED, NULL);
+		(void)req_set_state(&st->reqs, r, REQ_QUEUED, NULL);
 	}
 	if (st->up == 0)
 		store_give_up_queue(st);
@@ -398,7 +145,7 @@ void
 store_submit(struct store *st, const char *app_id, char *payload, size_t len,
     const struct event_info *info, void *owner)
 {
-	struct store_req	*r = req_alloc(st);
+	struct req		*r = req_new(&st->reqs);
 	enum batching_route	 route = batching_route(st->up, st->sp != NULL);
 
 	r->owner = owner;
@@ -408,7 +155,7 @@ store_submit(struct store *st, const char *app_id, char *payload, size_t len,
 	snprintf(r->app_id, sizeof(r->app_id), "%s", app_id);
 	r->t0_us = util_now_us();
 	r->received_ms = util_wall_ms();
-	(void)req_set_state(st, r, route == BATCHING_ROUTE_SPOOL ? REQ_SPILLING : REQ_QUEUED, NULL);
+	(void)req_set_state(&st->reqs, r, route == BATCHING_ROUTE_SPOOL ? REQ_SPILLING : REQ_QUEUED, NULL);
 }
 
 /* ------------------------------------------------------------ spool */
@@ -419,7 +166,7 @@ store_submit(struct store *st, const char *app_id, char *payload, size_t len,
  * by the spooler).
  */
 static int
-store_spool_add(struct store *st, struct store_req *r, size_t *n)
+store_spool_add(struct store *st, struct req *r, size_t *n)
 {
 	struct spool_record	 rec = {
 		.received_at_ms = r->received_ms,
@@ -450,14 +197,14 @@ store_spool_add(struct store *st, struct store_req *r, size_t *n)
 static void
 store_spool_group(struct store *st, bool inflight, int64_t now)
 {
-	struct store_req	*r, *next;
+	struct req		*r, *next;
 	enum store_outcome	 o;
 	size_t			 n = 0;
 
-	for (r = st->spill.head; r != NULL; r = next) {
+	for (r = st->reqs.spill.head; r != NULL; r = next) {
 		next = r->next;
 		if (store_spool_add(st, r, &n) != 0)
-			(void)req_answer(st, r, STORE_UNAVAILABLE, 0);
+			(void)req_answer(&st->reqs, r, STORE_UNAVAILABLE, 0);
 	}
 	for (int i = 0; inflight && i < st->opt.connections; i++) {
 		struct store_slot *s = &st->slots[i];
@@ -472,9 +219,9 @@ store_spool_group(struct store *st, bool inflight, int64_t now)
 	o = spooler_sync(st->sp) == 0 ? STORE_SPOOLED : STORE_UNAVAILABLE;
 	for (size_t i = 0; i < n; i++) {
 		if (st->group[i]->state == REQ_SENT)
-			req_answer_early(st, st->group[i], o);
+			(void)req_answer_early(&st->reqs, st->group[i], o);
 		else
-			(void)req_answer(st, st->group[i], o, 0);
+			(void)req_answer(&st->reqs, st->group[i], o, 0);
 	}
 }
 
@@ -494,12 +241,12 @@ static void
 store_take(struct store_slot *s)
 {
 	struct store		*st = s->st;
-	struct store_req	*r;
+	struct req		*r;
 
-	while ((r = st->queue.head) != NULL &&
+	while ((r = st->reqs.queue.head) != NULL &&
 	    batching_takes(s->batch.n, s->batch.head != NULL && s->batch.head->solo, r->solo,
 	    (size_t)st->opt.max_batch)) {
-		if (req_set_state(st, r, REQ_SENT, s) != 0)
+		if (req_set_state(&st->reqs, r, REQ_SENT, &s->batch) != 0)
 			break;
 	}
 }
@@ -510,7 +257,7 @@ store_build(struct store_slot *s)
 {
 	for (int k = 0; k < 4; k++)
 		pgarray_begin(&s->arr[k], s->batch.n);
-	for (struct store_req *r = s->batch.head; r != NULL; r = r->next) {
+	for (struct req *r = s->batch.head; r != NULL; r = r->next) {
 		pgarray_add(&s->arr[0], r->app_id, strlen(r->app_id));
 		pgarray_add(&s->arr[1], r->info.type, strlen(r->info.type));
 		pgarray_add(&s->arr[2], r->info.dedupe_key, strlen(r->info.dedupe_key));
@@ -553,7 +300,7 @@ store_map(struct store_slot *s, const PGresult *res)
 
 	if (nrows > s->batch.n)
 		nrows = s->batch.n;	/* cannot happen: one row per inserted request */
-	for (struct store_req *r = s->batch.head; r != NULL; r = r->next) {
+	for (struct req *r = s->batch.head; r != NULL; r = r->next) {
 		s->keys[n].app_id = r->app_id;
 		s->keys[n++].dedupe_key = r->info.dedupe_key;
 	}
@@ -594,7 +341,7 @@ static void
 store_batch_ok(struct store_slot *s, const PGresult *res)
 {
 	struct store		*st = s->st;
-	struct store_req	*r, *next;
+	struct req		*r, *next;
 	size_t			 stored = 0, i = 0;
 
 	store_map(s, res);
@@ -609,9 +356,9 @@ store_batch_ok(struct store_slot *s, const PGresult *res)
 			metric_inc(st->m_dup);
 		}
 		if (r->state == REQ_ANSWERED)
-			(void)req_set_state(st, r, REQ_FREE, NULL);
+			(void)req_set_state(&st->reqs, r, REQ_FREE, NULL);
 		else
-			(void)req_answer(st, r, id != 0 ? STORE_STORED : STORE_DUPLICATE, id);
+			(void)req_answer(&st->reqs, r, id != 0 ? STORE_STORED : STORE_DUPLICATE, id);
 	}
 	if (stored > 0)
 		store_want_wake(st);
@@ -630,7 +377,7 @@ store_batch_error(struct store_slot *s, const PGresult *res)
 	const char		*msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 	bool			 transient = pgconn_sqlstate_is_transient(state);
 	enum batching_fate	 fate = batching_on_error(transient, s->batch.n, st->sp != NULL);
-	struct store_req	*r, *next;
+	struct req		*r, *next;
 	char			 esc[256];
 
 	log_escape(esc, sizeof(esc), msg ? msg : "", msg ? strlen(msg) : 0);
@@ -645,13 +392,13 @@ store_batch_error(struct store_slot *s, const PGresult *res)
 		if (fate == BATCHING_FATE_FAILED)
 			metric_inc(st->m_failed);
 		if (r->state == REQ_ANSWERED)
-			(void)req_set_state(st, r, REQ_FREE, NULL);
+			(void)req_set_state(&st->reqs, r, REQ_FREE, NULL);
 		else if (fate == BATCHING_FATE_SPOOL)
-			(void)req_set_state(st, r, REQ_SPILLING, NULL);
+			(void)req_set_state(&st->reqs, r, REQ_SPILLING, NULL);
 		else if (fate == BATCHING_FATE_FAILED)
-			(void)req_answer(st, r, STORE_FAILED, 0);
+			(void)req_answer(&st->reqs, r, STORE_FAILED, 0);
 		else
-			(void)req_answer(st, r, STORE_UNAVAILABLE, 0);
+			(void)req_answer(&st->reqs, r, STORE_UNAVAILABLE, 0);
 	}
 }
 
@@ -771,7 +518,7 @@ store_dispatch(struct store *st)
 			continue;
 		if (st->wake_wanted)
 			store_send_wake(s);
-		else if (st->queue.head != NULL)
+		else if (st->reqs.queue.head != NULL)
 			store_send_batch(s);
 		else if (st->sp != NULL && spooler_wants_conn(st->sp))
 			store_send_replay(s);
@@ -803,12 +550,12 @@ store_replay_wanted(void *arg)
 static void
 store_spill(struct store *st, int64_t now)
 {
-	struct store_req	*r;
+	struct req		*r;
 
 	if (st->sp == NULL)
 		return;
-	while ((r = st->queue.head) != NULL && batching_due_spool(now - r->t0_us, st->opt.timeout_ms)) {
-		if (req_set_state(st, r, REQ_SPILLING, NULL) != 0)
+	while ((r = st->reqs.queue.head) != NULL && batching_due_spool(now - r->t0_us, st->opt.timeout_ms)) {
+		if (req_set_state(&st->reqs, r, REQ_SPILLING, NULL) != 0)
 			break;
 	}
 	store_spool_group(st, true, now);
@@ -819,14 +566,14 @@ static void
 store_tick_slot(struct store_slot *s, int64_t now)
 {
 	struct store		*st = s->st;
-	struct store_req	*r, *next;
+	struct req		*r, *next;
 
 	if (s->job == SLOT_IDLE)
 		return;
 	for (r = s->batch.head; r != NULL; r = next) {
 		next = r->next;
 		if (r->state == REQ_SENT && batching_due_timeout(now - r->t0_us, st->opt.timeout_ms))
-			req_answer_early(st, r, STORE_TIMEOUT);
+			(void)req_answer_early(&st->reqs, r, STORE_TIMEOUT);
 	}
 	if (batching_stuck(now - s->sent_us, st->opt.timeout_ms)) {
 		log_warn("database statement stuck, resetting the connection|conn=%d rows=%zu "
@@ -840,11 +587,12 @@ void
 store_tick(struct store *st)
 {
 	int64_t			 now = util_now_us();
-	struct store_req	*r;
+	struct req		*r;
 
 	store_spill(st, now);
-	while ((r = st->queue.head) != NULL && batching_due_timeout(now - r->t0_us, st->opt.timeout_ms)) {
-		if (req_answer(st, r, STORE_TIMEOUT, 0) != 0)
+	while ((r = st->reqs.queue.head) != NULL &&
+	    batching_due_timeout(now - r->t0_us, st->opt.timeout_ms)) {
+		if (req_answer(&st->reqs, r, STORE_TIMEOUT, 0) != 0)
 			break;
 	}
 	for (int i = 0; i < st->opt.connections; i++)
@@ -960,11 +708,11 @@ store_new(struct event_base *base, const struct store_options *opt, struct metri
 
 	st->base = base;
 	st->opt = *opt;
-	st->done = done;
 	st->fatal = fatal;
 	st->arg = arg;
 	st->kick = event_new(base, -1, 0, store_kick_cb, st);
 	st->spill_ev = event_new(base, -1, 0, store_spill_cb, st);
+	req_pool_init(&st->reqs, done, arg, st->kick, st->spill_ev);
 	st->wake_timer = evtimer_new(base, store_wake_timer_cb, st);
 	po.conninfo = opt->conninfo;
 	po.resolver = opt->resolver;
@@ -1002,22 +750,20 @@ store_start(struct store *st)
 static void
 store_fail_batch(struct store_slot *s, enum store_outcome o)
 {
-	struct store_req	*r, *next;
+	struct req		*r, *next;
 
 	for (r = s->batch.head; r != NULL; r = next) {
 		next = r->next;
 		if (r->state == REQ_ANSWERED)
-			(void)req_set_state(s->st, r, REQ_FREE, NULL);
+			(void)req_set_state(&s->st->reqs, r, REQ_FREE, NULL);
 		else
-			(void)req_answer(s->st, r, o, 0);
+			(void)req_answer(&s->st->reqs, r, o, 0);
 	}
 }
 
 void
 store_free(struct store *st)
 {
-	struct store_req	*r;
-
 	if (st == NULL)
 		return;
 	/* last chance for what is still waiting (shutdown timeout): spool it all */
@@ -1036,10 +782,7 @@ store_free(struct store *st)
 		free(s->ids);
 	}
 	store_fail_queue(st, STORE_UNAVAILABLE);
-	while ((r = st->free.head) != NULL) {
-		list_remove(&st->free, r);
-		free(r);
-	}
+	req_pool_fini(&st->reqs);
 	event_free(st->kick);
 	event_free(st->spill_ev);
 	event_free(st->wake_timer);
@@ -1052,7 +795,8 @@ store_free(struct store *st)
 bool
 store_can_accept(const struct store *st)
 {
-	return batching_admits(st->up, store_spool_is_usable(st), st->waiting, (size_t)st->opt.max_pending);
+	return batching_admits(st->up, store_spool_is_usable(st), st->reqs.waiting,
+	    (size_t)st->opt.max_pending);
 }
 
 bool
@@ -1078,7 +822,7 @@ store_is_ready(const struct store *st)
 size_t
 store_pending(const struct store *st)
 {
-	return st->waiting;
+	return st->reqs.waiting;
 }
 
 bool
@@ -1087,7 +831,7 @@ store_is_idle(const struct store *st)
 	for (int i = 0; i < st->opt.connections; i++)
 		if (st->slots[i].job != SLOT_IDLE && pgconn_is_up(st->slots[i].conn))
 			return false;
-	if (st->waiting != 0 || st->queue.n != 0 || st->spill.n != 0)
+	if (st->reqs.waiting != 0 || st->reqs.queue.n != 0 || st->reqs.spill.n != 0)
 		return false;
 	/* a wake-up still due counts, unless no connection could send it */
 	return st->up == 0 || (!st->wake_wanted && !evtimer_pending(st->wake_timer, NULL));

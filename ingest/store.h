@@ -41,8 +41,8 @@
  * like any other.
  *
  * The decisions (at the door, batch cuts, result mapping, failures,
- * deadlines) are pure functions in batching.h. The life of one request and
- * who owns it in each state: store.c, "requests".
+ * deadlines) are pure functions in batching.h; the life of one request,
+ * its states and who owns it in each, is req.h's.
  */
 #ifndef DH_INGEST_STORE_H
 #define DH_INGEST_STORE_H
