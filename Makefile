@@ -29,15 +29,18 @@ ifeq ($(SANITIZE),1)
   BIN     := build/san/bin
   OPT     := -O1
   SANFLAGS:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+  # bugs abort instead of being logged and survived (e.g. an illegal request state change in ingest/store.c)
+  STRICT  := -DDH_STRICT
 else
   OUT     := build/rel
   BIN     := bin
   SANFLAGS:=
+  STRICT  :=
 endif
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-ALL_CFLAGS := $(STD) $(WARN) $(OPT) $(DEBUG) $(SANFLAGS) -MMD -MP -Icommon -I$(OUT)/gen \
+ALL_CFLAGS := $(STD) $(WARN) $(OPT) $(DEBUG) $(SANFLAGS) $(STRICT) -MMD -MP -Icommon -I$(OUT)/gen \
               -DDH_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS:= $(SANFLAGS) $(LDFLAGS)
 LIBS       := $(PKG_LIBS) -lm
@@ -98,11 +101,13 @@ $(BIN)/dialhookctl: $(call obj,$(CTL_SRC)) $(CTL_PROC_OBJ) $(LIBDH)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-# Unit tests: one cmocka binary per test/unit/test_*.c, linked with common/ only,
-# plus the processor's pure modules (dispatch, handlers) when a test needs them.
-PROC_PURE_OBJ := $(call obj,$(filter-out processor/main.c,$(PROC_SRC)))
+# Unit tests: one cmocka binary per test/unit/test_*.c, linked with common/ and the
+# daemons' modules (everything but their main.c) for the tests that need them
+# (the processor's dispatch and handlers, ingest's store and batching decisions).
+PROC_PURE_OBJ   := $(call obj,$(filter-out processor/main.c,$(PROC_SRC)))
+INGEST_PURE_OBJ := $(call obj,$(filter-out ingest/main.c,$(INGEST_SRC)))
 $(OUT)/obj/test/%.o: ALL_CFLAGS += $(TEST_CFLAGS)
-$(OUT)/test/%: $(OUT)/obj/test/unit/%.o $(PROC_PURE_OBJ) $(LIBDH)
+$(OUT)/test/%: $(OUT)/obj/test/unit/%.o $(PROC_PURE_OBJ) $(INGEST_PURE_OBJ) $(LIBDH)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS) -lcmocka
 

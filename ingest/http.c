@@ -198,38 +198,38 @@ http_reject(struct http *h, struct evhttp_request *req, const char *app_id, int 
 }
 
 void
-http_store_done(struct store_req *r, enum store_outcome o, int64_t id, void *arg)
+http_store_done(void *owner, const struct store_result *res, void *arg)
 {
 	struct ingest		*in = arg;
 	struct http		*h = in->http;
-	struct evhttp_request	*req = r->owner;
+	struct evhttp_request	*req = owner;
 	char			 body[96];
 
-	switch (o) {
+	switch (res->outcome) {
 	case STORE_STORED:
-		snprintf(body, sizeof(body), "{\"status\":\"stored\",\"id\":%" PRId64 "}", id);
-		log_debug("webhook stored|id=%" PRId64 " app=%s type=%s", id, r->app_id, r->info.type);
+		snprintf(body, sizeof(body), "{\"status\":\"stored\",\"id\":%" PRId64 "}", res->id);
+		log_debug("webhook stored|id=%" PRId64 " app=%s type=%s", res->id, res->app_id,
+		    res->event_type);
 		http_send(h, req, ROUTE_WEBHOOK, 200, body);
 		break;
 	case STORE_DUPLICATE:
-		log_debug("webhook duplicate|app=%s type=%s", r->app_id, r->info.type);
+		log_debug("webhook duplicate|app=%s type=%s", res->app_id, res->event_type);
 		http_send(h, req, ROUTE_WEBHOOK, 200, "{\"status\":\"duplicate\"}");
 		break;
 	case STORE_SPOOLED:
-		log_debug("webhook spooled|app=%s type=%s", r->app_id, r->info.type);
+		log_debug("webhook spooled|app=%s type=%s", res->app_id, res->event_type);
 		http_send(h, req, ROUTE_WEBHOOK, 200, "{\"status\":\"spooled\"}");
 		break;
 	case STORE_UNAVAILABLE:
-		http_reject(h, req, r->app_id, 503, "unavailable");
+		http_reject(h, req, res->app_id, 503, "unavailable");
 		break;
 	case STORE_TIMEOUT:
-		http_reject_cause(h, req, r->app_id, 503, "unavailable", "timeout");
+		http_reject_cause(h, req, res->app_id, 503, "unavailable", "timeout");
 		break;
 	case STORE_FAILED:
-		http_reject(h, req, r->app_id, 500, "store_failed");
+		http_reject(h, req, res->app_id, 500, "store_failed");
 		break;
 	}
-	r->owner = NULL;
 }
 
 /* ------------------------------------------------------------ routes */
@@ -262,7 +262,7 @@ http_webhook(struct http *h, struct evhttp_request *req, const char *app_id)
 	struct ingest		*in = h->in;
 	struct evbuffer		*buf = evhttp_request_get_input_buffer(req);
 	size_t			 len = evbuffer_get_length(buf);
-	struct store_req	*r;
+	struct event_info	 info;
 	char			*payload;
 	size_t			 plen;
 	enum jwt_result		 vr;
@@ -286,17 +286,12 @@ http_webhook(struct http *h, struct evhttp_request *req, const char *app_id)
 		    verify_is_known(in->verify, app_id) ? jwt_reason(vr) : "unknown_app");
 		return;
 	}
-	r = store_req_new(in->store);
-	r->payload = payload;
-	r->len = plen;
-	if (event_classify(payload, plen, &r->info) != 0) {
-		store_req_discard(in->store, r);
+	if (event_classify(payload, plen, &info) != 0) {
+		free(payload);
 		http_reject(h, req, app_id, 400, "malformed");
 		return;
 	}
-	snprintf(r->app_id, sizeof(r->app_id), "%s", app_id);
-	r->owner = req;
-	store_submit(in->store, r);
+	store_submit(in->store, app_id, payload, plen, &info, req);
 }
 
 static void

@@ -50,7 +50,10 @@ void		 http_stop_accepting(struct http *h);
 /* Free evhttp (closing every connection) and the listener. NULL is a no-op. */
 void		 http_free(struct http *h);
 
-/* The store's completion callback (arg is the struct ingest): replies to the webhook. */
-void		 http_store_done(struct store_req *r, enum store_outcome o, int64_t id, void *arg);
+/*
+ * The store's completion callback (owner: the evhttp request; arg: the
+ * struct ingest): the webhook's one reply.
+ */
+void		 http_store_done(void *owner, const struct store_result *res, void *arg);
 
 #endif

@@ -122,7 +122,8 @@ ingest_store(struct ingest *in)
 
 	st = store_new(in->base, &opt, in->metrics, http_store_done, ingest_db_fatal, in, err, sizeof(err));
 	if (st == NULL)
-		log_error("cannot use the outage spool, refusing to start|dir=%s error=\"%s\"", opt.spool_dir, err);
+		log_error("cannot use the outage spool, refusing to start|dir=%s error=\"%s\"", opt.spool_dir,
+		    err);
 	return st;
 }
 
