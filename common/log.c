@@ -13,9 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LOG_LINE_MAX	4096
+#include <event2/event.h>
+
+#define LOG_LINE_MAX		4096
 /* Room kept for closing a cut line: `..."}` plus the NUL. */
-#define LOG_CLOSE_ROOM	8
+#define LOG_CLOSE_ROOM		8
+#define LOG_LIBEVENT_BURST	10	/* libevent lines per window at most */
+#define LOG_LIBEVENT_WINDOW_S	10
 
 /* The logger's configuration: the only process-wide mutable state. */
 static struct {
@@ -23,6 +27,13 @@ static struct {
 	enum log_level	 level;
 	bool		 json;
 } log_state = { "dialhook", LOG_LEVEL_INFO, false };
+
+/* Rate limit of libevent's own lines (log_route_libevent): part of the logger's state. */
+static struct {
+	time_t		 window;	/* CLOCK_MONOTONIC second the window started */
+	unsigned	 n;		/* lines written in it */
+	unsigned long	 suppressed;	/* lines dropped since the last one written */
+} log_libevent_rate;
 
 static const char *const log_level_names[] = { "debug", "info", "warn", "error" };
 
@@ -256,4 +267,41 @@ log_kv_write(enum log_level level, const char *msg, const struct log_kv *kv)
 	n = log_render(line, sizeof(line) - 1, ts, level, msg, kv);
 	line[n++] = '\n';
 	(void)!write(STDERR_FILENO, line, n);
+}
+
+void
+log_sink(enum log_level level, const char *msg, const struct log_kv *kv, void *arg)
+{
+	(void)arg;
+	log_kv_write(level, msg, kv);
+}
+
+/* event_set_log_callback target: libevent's line, at most LOG_LIBEVENT_BURST per window. */
+static void
+log_libevent(int severity, const char *msg)
+{
+	enum log_level	 level = severity >= EVENT_LOG_WARN ? LOG_LEVEL_WARN : LOG_LEVEL_DEBUG;
+	struct timespec	 now;
+
+	if (!log_enabled(level))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec - log_libevent_rate.window >= LOG_LIBEVENT_WINDOW_S) {
+		log_libevent_rate.window = now.tv_sec;
+		log_libevent_rate.n = 0;
+	}
+	if (log_libevent_rate.n >= LOG_LIBEVENT_BURST) {
+		log_libevent_rate.suppressed++;
+		return;
+	}
+	log_libevent_rate.n++;
+	log_at(level, "libevent", LOG_S("detail", msg), LOG_U("suppressed", log_libevent_rate.suppressed),
+	    LOG_END);
+	log_libevent_rate.suppressed = 0;
+}
+
+void
+log_route_libevent(void)
+{
+	event_set_log_callback(log_libevent);
 }

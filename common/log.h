@@ -96,6 +96,19 @@ size_t	log_render(char *buf, size_t len, const char *ts, enum log_level level, c
 #define log_warn(...)	log_at(LOG_LEVEL_WARN, __VA_ARGS__, LOG_END)
 #define log_error(...)	log_at(LOG_LEVEL_ERROR, __VA_ARGS__, LOG_END)
 
+/*
+ * The logger as a callback, for the modules of common/ that report through
+ * one instead of logging (httpserv); arg is unused.
+ */
+void	log_sink(enum log_level level, const char *msg, const struct log_kv *kv, void *arg);
+
+/*
+ * Send libevent's own warnings and errors through the logger (debug for
+ * the rest), at most 10 lines per 10 s; each line says how many were
+ * dropped before it (suppressed=N). Call once at start-up.
+ */
+void	log_route_libevent(void);
+
 /* Log at error level and exit(status): only for start-up failures in main(). */
 #define log_fatal(status, ...) do {						\
 	log_error(__VA_ARGS__);							\

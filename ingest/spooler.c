@@ -13,10 +13,11 @@
 
 #include <libpq-fe.h>
 
+#include "backoff.h"
 #include "log.h"
 #include "metrics.h"
 #include "pgarray.h"
-#include "spool.h"
+#include "pgconn.h"
 
 /* Spool replay: five binary text[] arrays; received_at travels as epoch ms. */
 #define SPOOLER_REPLAY_SQL \
@@ -27,24 +28,27 @@
 	"ON CONFLICT (app_id, dedupe_key) DO NOTHING"
 #define SPOOLER_REPLAY_BATCH	500	/* records per replay statement */
 #define SPOOLER_TICK_MS		1000	/* replay/seal/rescan period; first retry delay after a failure */
-#define SPOOLER_BACKOFF_MAX_MS	30000	/* retry delay ceiling (doubling from SPOOLER_TICK_MS) */
+#define SPOOLER_BACKOFF_MAX_MS	30000	/* retry delay ceiling (backoff from SPOOLER_TICK_MS) */
 #define SPOOLER_REJECTED_SUFFIX	".rejected"
 
-/* A request appended to the current group. */
-struct spooler_entry {
-	struct store_req	*r;
-	bool			 owned;		/* from the spill list (else in a batch) */
+/*
+ * A segment this process finished (replayed, or found corrupt) whose file
+ * could not be removed (or renamed aside) then: never claimed again by this
+ * process, retired by name later (replay_retire).
+ */
+struct spooler_done {
+	char			*name;
+	enum spool_retire	 how;
 };
 
 struct spooler {
-	struct store		*st;		/* borrowed: our owner */
 	char			*dir;
 	uint64_t		 max_bytes;
 	struct spool_writer	*spool;
-	struct store_req	*spill_head, *spill_tail;	/* owned, waiting to be spooled */
-	struct spooler_entry	*group;		/* appended in the current group */
-	size_t			 ngroup, capgroup;
-	struct event		*spill_ev;	/* spool the spill list after this iteration */
+	size_t			 ngroup;	/* records appended since the last sync */
+	spooler_want_fn		 want;		/* replay wants a connection */
+	void			*want_arg;
+	bool			 db_up;		/* the store has a connection up */
 	bool			 unsealed;	/* our active segment may hold records */
 	bool			 draining;
 	int64_t			 last_full_log_us;
@@ -52,7 +56,7 @@ struct spooler {
 	struct spool_segment	*seg;		/* claimed segment being replayed */
 	enum spool_next		 seg_end;	/* SPOOL_NEXT_RECORD while records remain */
 	bool			 replaying;	/* a replay statement in flight */
-	int			 conn_idx;	/* the store slot it runs on */
+	int			 conn_idx;	/* the pool connection it runs on (log lines) */
 	struct spool_record	*recs;		/* the batch read from seg (SPOOLER_REPLAY_BATCH) */
 	size_t			*offs;		/* each record's offset in seg */
 	size_t			 nrecs;		/* records in the batch; 0: read the next one */
@@ -60,43 +64,42 @@ struct spooler {
 	size_t			 cur, cur_n;	/* records [cur, cur + cur_n) are in flight */
 	int64_t			 replay_head_ms;	/* received_at of its first record */
 	int64_t			 replay_after_us;	/* no claim before (after a failure) */
-	int			 backoff_ms;	/* next retry delay after a transient failure */
+	struct backoff		 replay_backoff;	/* after a transient replay failure */
 	struct pgarray		 rarr[5];
+	const char		*rvalues[5];
+	int			 rlengths[5], rformats[5];
+	struct spooler_done	*done;		/* finished segments whose files could not be retired */
+	size_t			 ndone, capdone;
+	int64_t			 retire_after_us;	/* next retry of their removal */
+	struct backoff		 retire_backoff;
+	bool			 unwritable;	/* the last write failed: take nothing (probed each tick) */
+	bool			 unwritable_logged;	/* said so; "writable again" is due after a sync */
 	struct metric		*m_spooled, *m_spool_full, *m_spool_err, *m_replayed, *m_torn,
 				*m_quarantined, *m_rejected;
 };
 
 /* ------------------------------------------------------------ writing */
 
-void
-spooler_take(struct spooler *sp, struct store_req *r)
-{
-	r->next = NULL;
-	if (sp->spill_tail)
-		sp->spill_tail->next = r;
-	else
-		sp->spill_head = r;
-	sp->spill_tail = r;
-	event_active(sp->spill_ev, EV_TIMEOUT, 0);
-}
-
-static struct store_req *
-spill_pop(struct spooler *sp)
-{
-	struct store_req	*r = sp->spill_head;
-
-	if (r != NULL) {
-		sp->spill_head = r->next;
-		if (sp->spill_head == NULL)
-			sp->spill_tail = NULL;
-		r->next = NULL;
-	}
-	return r;
-}
-
-/* Log and count an append the spool refused (full: at most once a second). */
+/*
+ * A write to the spool directory failed (what: the step, err: why): take
+ * nothing more until it can be written again (each replay tick probes it),
+ * so while the database is down ingest answers 503 at once and /readyz says
+ * 503. Logged once per episode; a later successful sync logs the end.
+ */
 static void
-spill_refused(struct spooler *sp, enum spool_append_result ar, const char *err)
+spill_unwritable(struct spooler *sp, const char *what, const char *err)
+{
+	sp->unwritable = true;
+	if (sp->unwritable_logged)
+		return;
+	sp->unwritable_logged = true;
+	log_error("outage spool cannot be written, answering 503 while the database is down (nothing can be "
+	    "stored)|dir=%s step=\"%s\" error=\"%s\"", sp->dir, what, err);
+}
+
+/* Log and count an append the spool refused (full: at most once a second; invalid: an oversized event). */
+static void
+spill_refused(struct spooler *sp, enum spool_append_result ar, bool invalid, const char *err)
 {
 	int64_t		 now;
 
@@ -105,135 +108,156 @@ spill_refused(struct spooler *sp, enum spool_append_result ar, const char *err)
 		now = util_now_us();
 		if (now - sp->last_full_log_us > 1000000) {
 			sp->last_full_log_us = now;
-			log_warn("outage spool full, answering 503|dir=%s bytes=%" PRIu64 " max_bytes=%" PRIu64,
-			    sp->dir, spool_bytes(sp->spool), sp->max_bytes);
+			log_warn("outage spool full, answering 503|dir=%s bytes=%" PRIu64
+			    " max_bytes=%" PRIu64, sp->dir, spool_bytes(sp->spool), sp->max_bytes);
 		}
-	} else {
+	} else if (invalid) {
 		metric_inc(sp->m_spool_err);
 		log_error("could not append to the outage spool|dir=%s error=\"%s\"", sp->dir, err);
+	} else {
+		metric_inc(sp->m_spool_err);
+		spill_unwritable(sp, "append", err);
 	}
 }
 
-/*
- * Append r's event to the current group. false if the spool refused it
- * (full or error: logged and counted); the group is then as before.
- */
-static bool
-spill_append(struct spooler *sp, struct store_req *r, bool owned)
+int
+spooler_append(struct spooler *sp, const struct spool_record *rec)
 {
-	struct spool_record	 rec = {
-		.received_at_ms = r->received_ms,
-		.app_id = r->app_id, .app_id_len = strlen(r->app_id),
-		.event_type = r->info.type, .event_type_len = strlen(r->info.type),
-		.dedupe_key = r->info.dedupe_key, .dedupe_key_len = strlen(r->info.dedupe_key),
-		.payload = r->payload, .payload_len = r->len,
-	};
 	size_t			 mark = spool_pending(sp->spool);
 	enum spool_append_result ar;
 	char			 err[256];
 
-	ar = spool_append(sp->spool, &rec, err, sizeof(err));
+	ar = spool_append(sp->spool, rec, err, sizeof(err));
 	if (ar == SPOOL_APPEND_OK) {
-		if (sp->ngroup == sp->capgroup) {
-			sp->capgroup = sp->capgroup ? sp->capgroup * 2 : 64;
-			sp->group = xreallocarray(sp->group, sp->capgroup, sizeof(*sp->group));
-		}
-		sp->group[sp->ngroup].r = r;
-		sp->group[sp->ngroup++].owned = owned;
-		return true;
+		sp->ngroup++;
+		return 0;
 	}
 	if (spool_rewind(sp->spool, mark) != 0)
 		log_error("could not rewind the spool group|mark=%zu", mark);
-	spill_refused(sp, ar, err);
-	return false;
+	spill_refused(sp, ar, spool_record_size(rec) == 0, err);
+	return -1;
 }
 
-/* Append the spill list to the group; a request the spool refuses gets 503. */
-static void
-spill_drain(struct spooler *sp)
-{
-	struct store_req	*r;
-
-	while ((r = spill_pop(sp)) != NULL) {
-		if (!spill_append(sp, r, true)) {
-			store_answer(sp->st, r, STORE_UNAVAILABLE, 0);
-			store_req_discard(sp->st, r);
-		}
-	}
-}
-
-void
-spooler_take_inflight(struct spooler *sp, struct store_req *r)
-{
-	spill_drain(sp);
-	(void)spill_append(sp, r, false);
-}
-
-/* Make the group durable (one spool_sync) and answer each of its requests. */
-static void
-spill_commit(struct spooler *sp)
+int
+spooler_sync(struct spooler *sp)
 {
 	char	 err[256];
-	bool	 ok;
+	size_t	 n = sp->ngroup;
 
-	if (sp->ngroup == 0)
-		return;
-	ok = spool_sync(sp->spool, err, sizeof(err)) == 0;
-	if (!ok) {
-		metric_inc(sp->m_spool_err);
-		log_error("could not sync the outage spool, answering 503|dir=%s events=%zu error=\"%s\"",
-		    sp->dir, sp->ngroup, err);
-	} else {
-		sp->unsealed = true;
-		log_debug("spooled|events=%zu", sp->ngroup);
-	}
-	for (size_t i = 0; i < sp->ngroup; i++) {
-		struct store_req *r = sp->group[i].r;
-
-		if (ok)
-			metric_inc(sp->m_spooled);
-		store_answer(sp->st, r, ok ? STORE_SPOOLED : STORE_UNAVAILABLE, 0);
-		if (sp->group[i].owned)
-			store_req_discard(sp->st, r);
-	}
+	if (n == 0)
+		return 0;
 	sp->ngroup = 0;
-}
-
-void
-spooler_flush(struct spooler *sp)
-{
-	spill_drain(sp);
-	spill_commit(sp);
-}
-
-static void
-spill_cb(evutil_socket_t fd DH_UNUSED, short what DH_UNUSED, void *arg)
-{
-	spooler_flush(arg);
+	if (spool_sync(sp->spool, err, sizeof(err)) != 0) {
+		metric_inc(sp->m_spool_err);
+		spill_unwritable(sp, "sync", err);
+		return -1;
+	}
+	sp->unsealed = true;
+	sp->unwritable = false;
+	if (sp->unwritable_logged) {
+		sp->unwritable_logged = false;
+		log_info("outage spool written again|dir=%s", sp->dir);
+	}
+	log_debug("spooled|events=%zu", n);
+	metric_add(sp->m_spooled, (double)n);
+	return 0;
 }
 
 bool
-spooler_is_idle(const struct spooler *sp)
+spooler_is_usable(const struct spooler *sp)
 {
-	return sp->spill_head == NULL;
+	return !sp->unwritable;
+}
+
+/* Each tick while the directory is known unwritable: let requests try again once it says it is writable. */
+static void
+spill_probe(struct spooler *sp)
+{
+	if (sp->unwritable && access(sp->dir, W_OK) == 0)
+		sp->unwritable = false;
 }
 
 /* ------------------------------------------------------------ replay */
 
-/* The claimed segment is finished (every record committed, or corrupt): remove or quarantine it. */
+/*
+ * A finished segment's file could not be removed (or renamed aside), e.g.
+ * on a read-only file system: it is done all the same. Remember it so it is
+ * never claimed again by this process (its events are in the table; another
+ * replay would only hammer the database with conflicts), and retry the
+ * removal with backoff (replay_retire).
+ */
+static void
+done_remember(struct spooler *sp, const char *name, enum spool_retire how, const char *err)
+{
+	if (sp->ndone == sp->capdone) {
+		sp->capdone = sp->capdone ? sp->capdone * 2 : 8;
+		sp->done = xreallocarray(sp->done, sp->capdone, sizeof(*sp->done));
+	}
+	sp->done[sp->ndone].name = xstrdup(name);
+	sp->done[sp->ndone++].how = how;
+	if (sp->ndone == 1) {
+		backoff_reset(&sp->retire_backoff);
+		sp->retire_after_us = util_now_us() + backoff_next(&sp->retire_backoff) * 1000;
+	}
+	log_warn("could not %s a finished spool segment; it will not be replayed again, retrying with "
+	    "backoff|segment=%s unremovable=%zu error=\"%s\"",
+	    how == SPOOL_RETIRE_REMOVE ? "remove" : "quarantine", name, sp->ndone, err);
+}
+
+/* spool_claim's skip callback: a segment this process finished already. */
+static int
+done_skip(const char *name, void *arg)
+{
+	const struct spooler	*sp = arg;
+
+	for (size_t i = 0; i < sp->ndone; i++)
+		if (strcmp(sp->done[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Retry retiring the remembered segments once their backoff has passed
+ * (from SPOOLER_TICK_MS up to SPOOLER_BACKOFF_MAX_MS); forget those now gone.
+ */
+static void
+replay_retire(struct spooler *sp)
+{
+	size_t	 kept = 0;
+	char	 err[256];
+
+	if (sp->ndone == 0 || util_now_us() < sp->retire_after_us)
+		return;
+	for (size_t i = 0; i < sp->ndone; i++) {
+		if (spool_retire(sp->dir, sp->done[i].name, sp->done[i].how, err, sizeof(err)) == 0) {
+			log_info("finished spool segment retired at last|segment=%s", sp->done[i].name);
+			free(sp->done[i].name);
+			continue;
+		}
+		sp->done[kept++] = sp->done[i];
+	}
+	sp->ndone = kept;
+	sp->retire_after_us = util_now_us() + backoff_next(&sp->retire_backoff) * 1000;
+}
+
+/*
+ * The claimed segment is finished (every record committed, or corrupt):
+ * remove or quarantine it; if that fails it is remembered as done.
+ */
 static void
 replay_finish(struct spooler *sp)
 {
-	const char	*name = spool_segment_name(sp->seg);
+	char		 name[256];
 	size_t		 off = spool_segment_offset(sp->seg), size = spool_segment_size(sp->seg);
 	char		 err[256];
 
+	snprintf(name, sizeof(name), "%s", spool_segment_name(sp->seg));
 	if (sp->seg_end == SPOOL_NEXT_CORRUPT) {
 		log_error("spool segment is corrupt, quarantining it (renamed to .bad) for an operator|"
 		    "segment=%s offset=%zu size=%zu", name, off, size);
 		metric_inc(sp->m_quarantined);
 		if (spool_segment_quarantine(sp->seg, err, sizeof(err)) != 0)
-			log_error("could not quarantine spool segment|error=\"%s\"", err);
+			done_remember(sp, name, SPOOL_RETIRE_QUARANTINE, err);
 	} else {
 		if (sp->seg_end == SPOOL_NEXT_TORN) {
 			log_warn("spool segment has a torn tail (never acknowledged), dropping it|"
@@ -242,8 +266,7 @@ replay_finish(struct spooler *sp)
 		}
 		log_info("spool segment replayed|segment=%s bytes=%zu", name, size);
 		if (spool_segment_done(sp->seg, err, sizeof(err)) != 0)
-			log_warn("could not remove replayed spool segment, it will be replayed again|"
-			    "error=\"%s\"", err);
+			done_remember(sp, name, SPOOL_RETIRE_REMOVE, err);
 	}
 	sp->seg = NULL;
 	sp->nrecs = 0;
@@ -254,20 +277,17 @@ replay_finish(struct spooler *sp)
 
 /*
  * Give up on the claimed segment for now (transient database error): it is
- * retried from its start after the backoff delay, which doubles up to
- * SPOOLER_BACKOFF_MAX_MS while failures repeat.
+ * retried from its start after delay_ms (replay_backoff).
  */
 static void
-replay_release(struct spooler *sp)
+replay_release(struct spooler *sp, int64_t delay_ms)
 {
 	spool_segment_release(sp->seg);
 	sp->seg = NULL;
 	sp->nrecs = 0;
 	sp->solo = false;
 	sp->replay_head_ms = 0;
-	sp->replay_after_us = util_now_us() + (int64_t)sp->backoff_ms * 1000;
-	sp->backoff_ms = sp->backoff_ms * 2 > SPOOLER_BACKOFF_MAX_MS ? SPOOLER_BACKOFF_MAX_MS :
-	    sp->backoff_ms * 2;
+	sp->replay_after_us = util_now_us() + delay_ms * 1000;
 }
 
 /* Records [cur, cur + k) are done (committed or rejected): move on, finish the segment at its end. */
@@ -327,8 +347,9 @@ reject_write(struct spooler *sp, const struct spool_record *rec)
 out:
 	saved = errno;
 	if (rc != 0)
-		log_error("could not write a refused spool record to its rejected file|path=%s step=%s error=\"%s\"",
-		    path, step, strcmp(step, "encode") == 0 ? "invalid record" : strerror(saved));
+		log_error("could not write a refused spool record to its rejected file|path=%s step=%s "
+		    "error=\"%s\"", path, step,
+		    strcmp(step, "encode") == 0 ? "invalid record" : strerror(saved));
 	if (fd >= 0)
 		close(fd);
 	if (dfd >= 0)
@@ -375,11 +396,12 @@ replay_failed(struct spooler *sp, const PGresult *res)
 {
 	const char	*state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	char		 why[256];
+	int64_t		 delay_ms;
 
 	if (res != NULL && !pgconn_sqlstate_is_transient(state)) {
 		if (sp->cur_n > 1) {
-			log_warn("spool batch refused, replaying its records one at a time|segment=%s records=%zu "
-			    "sqlstate=%s", spool_segment_name(sp->seg), sp->cur_n, state);
+			log_warn("spool batch refused, replaying its records one at a time|segment=%s "
+			    "records=%zu sqlstate=%s", spool_segment_name(sp->seg), sp->cur_n, state);
 			sp->solo = true;
 			sp->cur_n = 0;	/* the next statement sends record 0 */
 			return;
@@ -390,16 +412,15 @@ replay_failed(struct spooler *sp, const PGresult *res)
 		}
 	}
 	pgconn_trim_error(res ? PQresultErrorMessage(res) : "connection lost", why, sizeof(why));
-	log_warn("could not replay spool batch, retrying the segment later|conn=%d segment=%s retry_ms=%d "
-	    "error=\"%s\"", sp->conn_idx, spool_segment_name(sp->seg), sp->backoff_ms, why);
-	replay_release(sp);
+	delay_ms = backoff_next(&sp->replay_backoff);
+	log_warn("could not replay spool batch, retrying the segment later|conn=%d segment=%s "
+	    "retry_ms=%" PRId64 " error=\"%s\"", sp->conn_idx, spool_segment_name(sp->seg), delay_ms, why);
+	replay_release(sp, delay_ms);
 }
 
-/* pgconn result callback of a replay statement; hands the connection back to the store. */
-static void
-replay_done(struct pgconn *c DH_UNUSED, PGresult *res, void *arg)
+bool
+spooler_replay_result(struct spooler *sp, PGresult *res)
 {
-	struct spooler	*sp = arg;
 	long		 inserted = 0;
 
 	sp->replaying = false;
@@ -407,11 +428,11 @@ replay_done(struct pgconn *c DH_UNUSED, PGresult *res, void *arg)
 		inserted = strtol(PQcmdTuples(res), NULL, 10);
 		metric_add(sp->m_replayed, (double)sp->cur_n);
 		log_debug("replayed spool batch|records=%zu inserted=%ld", sp->cur_n, inserted);
-		sp->backoff_ms = SPOOLER_TICK_MS;
+		backoff_reset(&sp->replay_backoff);
 		replay_advance(sp, sp->cur_n);
 	} else
 		replay_failed(sp, res);
-	store_replay_done(sp->st, sp->conn_idx, inserted > 0);
+	return inserted > 0;
 }
 
 /* Read the next SPOOLER_REPLAY_BATCH records of the claimed segment into recs. */
@@ -421,7 +442,8 @@ replay_read(struct spooler *sp)
 	enum spool_next		 nx = SPOOL_NEXT_RECORD;
 	size_t			 n = 0, off = spool_segment_offset(sp->seg);
 
-	while (n < SPOOLER_REPLAY_BATCH && (nx = spool_segment_next(sp->seg, &sp->recs[n])) == SPOOL_NEXT_RECORD) {
+	while (n < SPOOLER_REPLAY_BATCH &&
+	    (nx = spool_segment_next(sp->seg, &sp->recs[n])) == SPOOL_NEXT_RECORD) {
 		sp->offs[n++] = off;
 		off = spool_segment_offset(sp->seg);
 	}
@@ -458,11 +480,8 @@ spooler_wants_conn(const struct spooler *sp)
 }
 
 int
-spooler_replay_send(struct spooler *sp, struct pgconn *conn, int idx)
+spooler_replay_next(struct spooler *sp, int conn, struct spooler_stmt *out)
 {
-	const char	*values[5];
-	int		 lengths[5], formats[5];
-
 	if (sp->solo) {
 		sp->cur += sp->cur_n;	/* the previous record is done */
 		sp->cur_n = 1;
@@ -478,16 +497,17 @@ spooler_replay_send(struct spooler *sp, struct pgconn *conn, int idx)
 	}
 	replay_build(sp, sp->cur, sp->cur_n);
 	for (int k = 0; k < 5; k++) {
-		values[k] = sp->rarr[k].p;
-		lengths[k] = (int)sp->rarr[k].len;
-		formats[k] = 1;
+		sp->rvalues[k] = sp->rarr[k].p;
+		sp->rlengths[k] = (int)sp->rarr[k].len;
+		sp->rformats[k] = 1;
 	}
-	if (pgconn_query(conn, SPOOLER_REPLAY_SQL, 5, values, lengths, formats, replay_done, sp) != 0) {
-		replay_release(sp);
-		return -1;
-	}
+	out->sql = SPOOLER_REPLAY_SQL;
+	out->nparams = 5;
+	out->values = sp->rvalues;
+	out->lengths = sp->rlengths;
+	out->formats = sp->rformats;
 	sp->replaying = true;
-	sp->conn_idx = idx;
+	sp->conn_idx = conn;
 	return 0;
 }
 
@@ -499,7 +519,7 @@ replay_claim(struct spooler *sp)
 
 	if (sp->seg != NULL || util_now_us() < sp->replay_after_us)
 		return;
-	if (spool_claim(sp->dir, &sp->seg, err, sizeof(err)) != 0) {
+	if (spool_claim(sp->dir, done_skip, sp, &sp->seg, err, sizeof(err)) != 0) {
 		log_warn("could not claim a spool segment|dir=%s error=\"%s\"", sp->dir, err);
 		sp->replay_after_us = util_now_us() + SPOOLER_TICK_MS * 1000;
 		sp->seg = NULL;
@@ -514,8 +534,9 @@ replay_claim(struct spooler *sp)
 
 /*
  * Replay tick (once a second, and when a connection comes up or a segment
- * is finished): refresh the spool's usage, seal our own segment once the
- * database is back so it can be claimed, claim the oldest segment.
+ * is finished): refresh the spool's usage, probe an unwritable directory,
+ * retry retiring finished segments, seal our own segment once the database
+ * is back so it can be claimed, claim the oldest segment not finished yet.
  */
 static void
 replay_tick_cb(evutil_socket_t fd DH_UNUSED, short what DH_UNUSED, void *arg)
@@ -525,22 +546,26 @@ replay_tick_cb(evutil_socket_t fd DH_UNUSED, short what DH_UNUSED, void *arg)
 
 	if (spool_writer_rescan(sp->spool, err, sizeof(err)) != 0)
 		log_warn("could not scan the outage spool|dir=%s error=\"%s\"", sp->dir, err);
-	if (!store_is_ready(sp->st) || sp->draining)
+	spill_probe(sp);
+	replay_retire(sp);
+	if (!sp->db_up || sp->draining)
 		return;
-	if (sp->unsealed && sp->spill_head == NULL) {
+	if (sp->unsealed && spool_pending(sp->spool) == 0) {
 		spool_seal(sp->spool);
 		sp->unsealed = false;
 	}
 	replay_claim(sp);
 	if (sp->seg == NULL)
 		return;
-	store_kick(sp->st);
+	sp->want(sp->want_arg);
 }
 
 void
-spooler_conn_up(struct spooler *sp)
+spooler_db_up(struct spooler *sp, bool up)
 {
-	event_active(sp->replay_timer, EV_TIMEOUT, 0);
+	sp->db_up = up;
+	if (up)
+		event_active(sp->replay_timer, EV_TIMEOUT, 0);
 }
 
 void
@@ -555,6 +580,18 @@ static double
 spooler_gauge_bytes(void *arg)
 {
 	return (double)spool_bytes(((struct spooler *)arg)->spool);
+}
+
+static double
+spooler_gauge_writable(void *arg)
+{
+	return ((struct spooler *)arg)->unwritable ? 0 : 1;
+}
+
+static double
+spooler_gauge_unremovable(void *arg)
+{
+	return (double)((struct spooler *)arg)->ndone;
 }
 
 /* Seconds between now and the received_at of the oldest record being replayed; 0 if none. */
@@ -587,14 +624,20 @@ spooler_metrics(struct spooler *sp, struct metrics *m)
 	    "spooled events the database refused for good, kept in <segment>.rejected", NULL);
 	metrics_gauge_fn(m, "dialhook_ingest_spool_bytes", "bytes in the outage spool directory",
 	    NULL, spooler_gauge_bytes, sp);
+	metrics_gauge_fn(m, "dialhook_ingest_spool_writable",
+	    "1 while the outage spool directory can be written (0: 503 while the database is down)", NULL,
+	    spooler_gauge_writable, sp);
+	metrics_gauge_fn(m, "dialhook_ingest_spool_unremovable_segments",
+	    "replayed spool segments whose files could not be removed yet (not replayed again)", NULL,
+	    spooler_gauge_unremovable, sp);
 	metrics_gauge_fn(m, "dialhook_ingest_spool_replay_lag_seconds",
 	    "age of the oldest spooled event being replayed (0 when not replaying)", NULL,
 	    spooler_gauge_replay_lag, sp);
 }
 
 struct spooler *
-spooler_new(struct event_base *base, struct store *st, const char *dir, uint64_t max_bytes,
-    char *err, size_t errlen)
+spooler_new(struct event_base *base, const char *dir, uint64_t max_bytes, spooler_want_fn want,
+    void *arg, char *err, size_t errlen)
 {
 	struct spooler		*sp;
 	struct spool_writer	*w;
@@ -603,14 +646,15 @@ spooler_new(struct event_base *base, struct store *st, const char *dir, uint64_t
 	if ((w = spool_writer_new(dir, max_bytes, err, errlen)) == NULL)
 		return NULL;
 	sp = xcalloc(1, sizeof(*sp));
-	sp->st = st;
+	sp->want = want;
+	sp->want_arg = arg;
 	sp->dir = xstrdup(dir);
 	sp->max_bytes = max_bytes;
 	sp->spool = w;
 	sp->recs = xcalloc(SPOOLER_REPLAY_BATCH, sizeof(*sp->recs));
 	sp->offs = xcalloc(SPOOLER_REPLAY_BATCH, sizeof(*sp->offs));
-	sp->backoff_ms = SPOOLER_TICK_MS;
-	sp->spill_ev = event_new(base, -1, 0, spill_cb, sp);
+	backoff_init(&sp->replay_backoff, SPOOLER_TICK_MS, SPOOLER_BACKOFF_MAX_MS);
+	backoff_init(&sp->retire_backoff, SPOOLER_TICK_MS, SPOOLER_BACKOFF_MAX_MS);
 	sp->replay_timer = event_new(base, -1, EV_PERSIST, replay_tick_cb, sp);
 	event_add(sp->replay_timer, &tick);
 	return sp;
@@ -623,11 +667,12 @@ spooler_free(struct spooler *sp)
 		return;
 	spool_segment_release(sp->seg);
 	spool_writer_free(sp->spool);	/* seals: the next start or another replica replays it */
-	event_free(sp->spill_ev);
 	event_free(sp->replay_timer);
 	for (int k = 0; k < 5; k++)
 		pgarray_free(&sp->rarr[k]);
-	free(sp->group);
+	for (size_t i = 0; i < sp->ndone; i++)
+		free(sp->done[i].name);
+	free(sp->done);
 	free(sp->recs);
 	free(sp->offs);
 	free(sp->dir);

@@ -1,28 +1,33 @@
 /*
  * store.c: the connection pool, the pending queue and group commit (see
- * store.h for the contract).
+ * store.h for the contract, batching.h for the decisions).
  *
- * Each pool slot runs at most one job at a time: an INSERT batch or a
- * wake-up. The queue is FIFO, so it is also ordered by deadline (every
- * request gets the same timeout; a requeued batch goes back to the front,
- * and it is older than anything queued after it).
+ * Each pool slot runs at most one job at a time: an INSERT batch, a
+ * wake-up or a spool replay statement. The queue is FIFO, so it is also
+ * ordered by age (every request gets the same timeout; a requeued batch
+ * goes back to the front, and it is older than anything queued after it).
+ *
+ * Requests: each is in one state, owned by one list (the queue, a slot's
+ * batch, the spill list), and moved only by req_set_state() (req.h).
  */
 #include "store.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libpq-fe.h>
 
+#include "batching.h"
 #include "log.h"
 #include "metrics.h"
 #include "migrations.h"
 #include "pgconn.h"
 #include "pgarray.h"
+#include "req.h"
+#include "spool.h"
 #include "spooler.h"
-
-#define STORE_FREE_MAX		1024	/* request structs kept for reuse */
 
 /*
  * One statement per batch; the parameters are four binary text[] arrays.
@@ -53,28 +58,28 @@ struct store_slot {
 	bool			 fail_logged;	/* connect failure already logged */
 	enum slot_job		 job;
 	int64_t			 sent_us;
-	struct store_req	**batch;	/* max_batch entries */
-	size_t			 n;
-	int64_t			*ids;		/* result mapping, max_batch entries */
+	struct req_list		 batch;		/* SENT and ANSWERED requests, in insertion order */
+	struct batching_key	*keys;		/* result mapping, max_batch entries each */
+	struct batching_key	*row_keys;
+	int64_t			*row_ids, *ids;
 	struct pgarray		 arr[4];	/* app_id, event_type, dedupe_key, payload */
 };
 
 struct store {
 	struct event_base	*base;
 	struct store_options	 opt;
-	store_done_fn		 done;
 	store_fatal_fn		 fatal;
 	void			*arg;
 	struct store_slot	*slots;
 	size_t			 up;		/* slots up */
-	struct store_req	*head, *tail;	/* queue */
-	size_t			 waiting;	/* submitted, not yet answered */
+	struct req_pool		 reqs;		/* the queue, the spill list (req.h) */
 	struct event		*kick;		/* dispatch after this loop iteration */
+	struct event		*spill_ev;	/* write the spill list after this loop iteration */
 	struct event		*wake_timer;	/* debounced wake-up */
 	bool			 wake_wanted;
 	int64_t			 last_wake_us;
-	struct store_req	*free_reqs;
-	size_t			 nfree;
+	struct req		**group;	/* requests in the spool group being written */
+	size_t			 capgroup;
 	struct metric		*m_stored, *m_dup, *m_failed, *m_batch, *m_commit, *m_resets;
 
 	struct spooler		*sp;		/* outage spool, or NULL (spooler.h) */
@@ -82,89 +87,17 @@ struct store {
 
 static void	store_dispatch(struct store *st);
 
-/* ------------------------------------------------------------ requests */
-
-struct store_req *
-store_req_new(struct store *st)
-{
-	struct store_req	*r = st->free_reqs;
-
-	if (r != NULL) {
-		st->free_reqs = r->next;
-		st->nfree--;
-	} else {
-		r = xmalloc(sizeof(*r));
-	}
-	r->next = NULL;
-	r->owner = NULL;
-	r->payload = NULL;
-	r->len = 0;
-	r->answered = false;
-	r->solo = false;
-	r->app_id[0] = '\0';
-	return r;
-}
-
-void
-store_req_discard(struct store *st, struct store_req *r)
-{
-	free(r->payload);
-	r->payload = NULL;
-	if (st->nfree >= STORE_FREE_MAX) {
-		free(r);
-		return;
-	}
-	r->next = st->free_reqs;
-	st->free_reqs = r;
-	st->nfree++;
-}
-
-void
-store_answer(struct store *st, struct store_req *r, enum store_outcome o, int64_t id)
-{
-	if (r->answered)
-		return;
-	r->answered = true;
-	st->waiting--;
-	st->done(r, o, id, st->arg);
-}
-
 /* ------------------------------------------------------------ queue */
 
-static void
-queue_push(struct store *st, struct store_req *r)
-{
-	r->next = NULL;
-	if (st->tail)
-		st->tail->next = r;
-	else
-		st->head = r;
-	st->tail = r;
-}
-
-static struct store_req *
-queue_pop(struct store *st)
-{
-	struct store_req	*r = st->head;
-
-	if (r != NULL) {
-		st->head = r->next;
-		if (st->head == NULL)
-			st->tail = NULL;
-		r->next = NULL;
-	}
-	return r;
-}
-
-/* Answer every queued request with o and free it. */
+/* Answer every queued request with o. */
 static void
 store_fail_queue(struct store *st, enum store_outcome o)
 {
-	struct store_req	*r;
+	struct req		*r, *next;
 
-	while ((r = queue_pop(st)) != NULL) {
-		store_answer(st, r, o, 0);
-		store_req_discard(st, r);
+	for (r = st->reqs.queue.head; r != NULL; r = next) {
+		next = r->next;
+		(void)req_answer(&st->reqs, r, o, 0);
 	}
 }
 
@@ -172,73 +105,150 @@ store_fail_queue(struct store *st, enum store_outcome o)
 static void
 store_give_up_queue(struct store *st)
 {
-	struct store_req	*r;
+	struct req		*r, *next;
 
 	if (st->sp == NULL) {
 		store_fail_queue(st, STORE_UNAVAILABLE);
 		return;
 	}
-	while ((r = queue_pop(st)) != NULL)
-		spooler_take(st->sp, r);
+	for (r = st->reqs.queue.head; r != NULL; r = next) {
+		next = r->next;
+		(void)req_set_state(&st->reqs, r, REQ_SPILLING, NULL);
+	}
 }
 
 /*
- * Put the unanswered requests of slot s's batch back at the front of the
- * queue in their order (answered ones are freed), marking them solo if
- * asked. With no connection up, they are failed at once instead.
+ * Put the requests of slot s's batch still to be answered back at the
+ * front of the queue in their order (answered ones are released), marking
+ * them solo if asked. With no connection up, they are given up at once.
  */
 static void
 store_requeue(struct store_slot *s, bool solo)
 {
 	struct store		*st = s->st;
+	struct req		*r, *prev;
 
-	for (size_t i = s->n; i-- > 0;) {
-		struct store_req *r = s->batch[i];
-
-		if (r->answered) {
-			store_req_discard(st, r);
+	for (r = s->batch.tail; r != NULL; r = prev) {
+		prev = r->prev;
+		if (r->state == REQ_ANSWERED) {
+			(void)req_set_state(&st->reqs, r, REQ_FREE, NULL);
 			continue;
 		}
 		r->solo = r->solo || solo;
-		r->next = st->head;
-		st->head = r;
-		if (st->tail == NULL)
-			st->tail = r;
+		(void)req_set_state(&st->reqs, r, REQ_QUEUED, NULL);
 	}
-	s->n = 0;
 	if (st->up == 0)
 		store_give_up_queue(st);
 }
 
 void
-store_submit(struct store *st, struct store_req *r)
+store_submit(struct store *st, const char *app_id, char *payload, size_t len,
+    const struct event_info *info, void *owner)
 {
+	struct req		*r = req_new(&st->reqs);
+	enum batching_route	 route = batching_route(st->up, st->sp != NULL);
+
+	r->owner = owner;
+	r->payload = payload;
+	r->len = len;
+	r->info = *info;
+	snprintf(r->app_id, sizeof(r->app_id), "%s", app_id);
 	r->t0_us = util_now_us();
 	r->received_ms = util_wall_ms();
-	r->deadline_us = r->t0_us + (int64_t)st->opt.timeout_ms * 1000;
-	st->waiting++;
-	if (st->sp != NULL && st->up == 0) {
-		spooler_take(st->sp, r);
-		return;
+	(void)req_set_state(&st->reqs, r, route == BATCHING_ROUTE_SPOOL ? REQ_SPILLING : REQ_QUEUED, NULL);
+}
+
+/* ------------------------------------------------------------ spool */
+
+/*
+ * Append r's event to the spool's current group and keep r as
+ * st->group[*n] (*n counts up). 0, or -1 if the spool refused it (logged
+ * by the spooler).
+ */
+static int
+store_spool_add(struct store *st, struct req *r, size_t *n)
+{
+	struct spool_record	 rec = {
+		.received_at_ms = r->received_ms,
+		.app_id = r->app_id, .app_id_len = strlen(r->app_id),
+		.event_type = r->info.type, .event_type_len = strlen(r->info.type),
+		.dedupe_key = r->info.dedupe_key, .dedupe_key_len = strlen(r->info.dedupe_key),
+		.payload = r->payload, .payload_len = r->len,
+	};
+
+	if (spooler_append(st->sp, &rec) != 0)
+		return -1;
+	if (*n == st->capgroup) {
+		st->capgroup = st->capgroup ? st->capgroup * 2 : 64;
+		st->group = xreallocarray(st->group, st->capgroup, sizeof(*st->group));
 	}
-	queue_push(st, r);
-	event_active(st->kick, EV_TIMEOUT, 0);
+	st->group[(*n)++] = r;
+	return 0;
+}
+
+/*
+ * Write one group to the outage spool and answer it: every request on the
+ * spill list (one the spool refuses gets 503 at once), then, if inflight,
+ * every SENT request that has waited half the timeout by now (one the
+ * spool refuses stays with its batch and deadline). One sync; then each is
+ * answered STORE_SPOOLED, or STORE_UNAVAILABLE if the sync failed; the
+ * in-flight ones stay with their batch (ANSWERED).
+ */
+static void
+store_spool_group(struct store *st, bool inflight, int64_t now)
+{
+	struct req		*r, *next;
+	enum store_outcome	 o;
+	size_t			 n = 0;
+
+	for (r = st->reqs.spill.head; r != NULL; r = next) {
+		next = r->next;
+		if (store_spool_add(st, r, &n) != 0)
+			(void)req_answer(&st->reqs, r, STORE_UNAVAILABLE, 0);
+	}
+	for (int i = 0; inflight && i < st->opt.connections; i++) {
+		struct store_slot *s = &st->slots[i];
+
+		for (r = s->job == SLOT_INSERT ? s->batch.head : NULL; r != NULL; r = r->next) {
+			if (r->state == REQ_SENT && batching_due_spool(now - r->t0_us, st->opt.timeout_ms))
+				(void)store_spool_add(st, r, &n);
+		}
+	}
+	if (n == 0)
+		return;
+	o = spooler_sync(st->sp) == 0 ? STORE_SPOOLED : STORE_UNAVAILABLE;
+	for (size_t i = 0; i < n; i++) {
+		if (st->group[i]->state == REQ_SENT)
+			(void)req_answer_early(&st->reqs, st->group[i], o);
+		else
+			(void)req_answer(&st->reqs, st->group[i], o, 0);
+	}
+}
+
+/* After a loop pass that handed requests to the spool: write them. */
+static void
+store_spill_cb(evutil_socket_t fd DH_UNUSED, short what DH_UNUSED, void *arg)
+{
+	store_spool_group(arg, false, 0);
 }
 
 /* ------------------------------------------------------------ batches */
 
 static void	store_insert_done(struct pgconn *c, PGresult *res, void *arg);
 
-/* Move up to max_batch queued requests (one if the head is solo) into s->batch. */
+/* Cut a batch from the head of the queue into s->batch (batching_takes). */
 static void
 store_take(struct store_slot *s)
 {
-	struct store	*st = s->st;
-	size_t		 max = st->head && st->head->solo ? 1 : (size_t)st->opt.max_batch;
+	struct store		*st = s->st;
+	struct req		*r;
 
-	s->n = 0;
-	while (st->head != NULL && s->n < max && !(s->n > 0 && st->head->solo))
-		s->batch[s->n++] = queue_pop(st);
+	while ((r = st->reqs.queue.head) != NULL &&
+	    batching_takes(s->batch.n, s->batch.head != NULL && s->batch.head->solo, r->solo,
+	    (size_t)st->opt.max_batch)) {
+		if (req_set_state(&st->reqs, r, REQ_SENT, &s->batch) != 0)
+			break;
+	}
 }
 
 /* Fill the four array parameters from s->batch. */
@@ -246,10 +256,8 @@ static void
 store_build(struct store_slot *s)
 {
 	for (int k = 0; k < 4; k++)
-		pgarray_begin(&s->arr[k], s->n);
-	for (size_t i = 0; i < s->n; i++) {
-		struct store_req *r = s->batch[i];
-
+		pgarray_begin(&s->arr[k], s->batch.n);
+	for (struct req *r = s->batch.head; r != NULL; r = r->next) {
 		pgarray_add(&s->arr[0], r->app_id, strlen(r->app_id));
 		pgarray_add(&s->arr[1], r->info.type, strlen(r->info.type));
 		pgarray_add(&s->arr[2], r->info.dedupe_key, strlen(r->info.dedupe_key));
@@ -265,7 +273,7 @@ store_send_batch(struct store_slot *s)
 	int		 lengths[4], formats[4];
 
 	store_take(s);
-	if (s->n == 0)
+	if (s->batch.n == 0)
 		return;
 	store_build(s);
 	for (int k = 0; k < 4; k++) {
@@ -281,43 +289,27 @@ store_send_batch(struct store_slot *s)
 	}
 	s->job = SLOT_INSERT;
 	s->sent_us = util_now_us();
-	metric_observe(s->st->m_batch, (double)s->n);
+	metric_observe(s->st->m_batch, (double)s->batch.n);
 }
 
-static bool
-row_matches(const PGresult *res, int row, const struct store_req *r)
-{
-	return strcmp(PQgetvalue(res, row, 2), r->info.dedupe_key) == 0 &&
-	    strcmp(PQgetvalue(res, row, 1), r->app_id) == 0;
-}
-
-/*
- * Fill s->ids from the RETURNING rows: the id for each request whose row
- * was inserted, 0 for duplicates. Rows come back in insertion order, which
- * one merge pass relies on; if they do not, a full search takes over.
- */
+/* Fill s->ids (one per batch request, in order) from the RETURNING rows (batching_map). */
 static void
 store_map(struct store_slot *s, const PGresult *res)
 {
-	int	 nt = PQntuples(res), j = 0;
+	size_t	 n = 0, nrows = (size_t)PQntuples(res);
 
-	for (size_t i = 0; i < s->n; i++) {
-		s->ids[i] = 0;
-		if (j < nt && row_matches(res, j, s->batch[i]))
-			s->ids[i] = strtoll(PQgetvalue(res, j++, 0), NULL, 10);
+	if (nrows > s->batch.n)
+		nrows = s->batch.n;	/* cannot happen: one row per inserted request */
+	for (struct req *r = s->batch.head; r != NULL; r = r->next) {
+		s->keys[n].app_id = r->app_id;
+		s->keys[n++].dedupe_key = r->info.dedupe_key;
 	}
-	if (j == nt)
-		return;
-	for (size_t i = 0; i < s->n; i++)
-		s->ids[i] = 0;
-	for (j = 0; j < nt; j++) {
-		for (size_t i = 0; i < s->n; i++) {
-			if (s->ids[i] == 0 && row_matches(res, j, s->batch[i])) {
-				s->ids[i] = strtoll(PQgetvalue(res, j, 0), NULL, 10);
-				break;
-			}
-		}
+	for (size_t j = 0; j < nrows; j++) {
+		s->row_keys[j].app_id = PQgetvalue(res, (int)j, 1);
+		s->row_keys[j].dedupe_key = PQgetvalue(res, (int)j, 2);
+		s->row_ids[j] = strtoll(PQgetvalue(res, (int)j, 0), NULL, 10);
 	}
+	batching_map(s->keys, n, s->row_keys, s->row_ids, nrows, s->ids);
 }
 
 /* Ask for a wake-up NOTIFY, at most once per notify interval. */
@@ -340,70 +332,74 @@ store_want_wake(struct store *st)
 	evtimer_add(st->wake_timer, &tv);
 }
 
-/* Answer every request of a committed batch from its result. */
+/*
+ * Answer every request of a committed batch from its result (stored with
+ * its id, or duplicate) and release the batch; requests answered early
+ * are only released. The counters count rows, answered early or not.
+ */
 static void
 store_batch_ok(struct store_slot *s, const PGresult *res)
 {
-	struct store	*st = s->st;
-	size_t		 stored = 0;
+	struct store		*st = s->st;
+	struct req		*r, *next;
+	size_t			 stored = 0, i = 0;
 
 	store_map(s, res);
-	for (size_t i = 0; i < s->n; i++) {
-		struct store_req *r = s->batch[i];
+	for (r = s->batch.head; r != NULL; r = next, i++) {
+		int64_t id = s->ids[i];
 
-		if (s->ids[i] != 0) {
+		next = r->next;
+		if (id != 0) {
 			stored++;
 			metric_inc(st->m_stored);
-			store_answer(st, r, STORE_STORED, s->ids[i]);
 		} else {
 			metric_inc(st->m_dup);
-			store_answer(st, r, STORE_DUPLICATE, 0);
 		}
-		store_req_discard(st, r);
+		if (r->state == REQ_ANSWERED)
+			(void)req_set_state(&st->reqs, r, REQ_FREE, NULL);
+		else
+			(void)req_answer(&st->reqs, r, id != 0 ? STORE_STORED : STORE_DUPLICATE, id);
 	}
-	s->n = 0;
 	if (stored > 0)
 		store_want_wake(st);
 }
 
 /*
- * A batch failed as a whole. A non-transient error in a multi-row batch
- * is isolated by retrying each row alone; otherwise every request fails
- * (503 if transient, else 500).
+ * A batch failed as a whole (batching_on_error): isolate the culprit by
+ * retrying each row alone, hand the batch to the spool, or answer it (503
+ * if transient, else 500). Requests answered early are only released.
  */
 static void
 store_batch_error(struct store_slot *s, const PGresult *res)
 {
-	struct store	*st = s->st;
-	const char	*state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	const char	*msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-	bool		 transient = pgconn_sqlstate_is_transient(state);
-	char		 esc[256];
+	struct store		*st = s->st;
+	const char		*state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char		*msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	bool			 transient = pgconn_sqlstate_is_transient(state);
+	enum batching_fate	 fate = batching_on_error(transient, s->batch.n, st->sp != NULL);
+	struct req		*r, *next;
+	char			 esc[256];
 
 	log_escape(esc, sizeof(esc), msg ? msg : "", msg ? strlen(msg) : 0);
-	log_warn("could not store batch|conn=%d rows=%zu sqlstate=%s error=\"%s\"", s->idx, s->n,
+	log_warn("could not store batch|conn=%d rows=%zu sqlstate=%s error=\"%s\"", s->idx, s->batch.n,
 	    state ? state : "none", esc);
-	if (!transient && s->n > 1) {
+	if (fate == BATCHING_FATE_ISOLATE) {
 		store_requeue(s, true);
 		return;
 	}
-	if (transient && st->sp != NULL) {
-		for (size_t i = 0; i < s->n; i++) {
-			if (s->batch[i]->answered)
-				store_req_discard(st, s->batch[i]);
-			else
-				spooler_take(st->sp, s->batch[i]);
-		}
-		s->n = 0;
-		return;
-	}
-	for (size_t i = 0; i < s->n; i++) {
-		if (!transient)
+	for (r = s->batch.head; r != NULL; r = next) {
+		next = r->next;
+		if (fate == BATCHING_FATE_FAILED)
 			metric_inc(st->m_failed);
-		store_answer(st, s->batch[i], transient ? STORE_UNAVAILABLE : STORE_FAILED, 0);
-		store_req_discard(st, s->batch[i]);
+		if (r->state == REQ_ANSWERED)
+			(void)req_set_state(&st->reqs, r, REQ_FREE, NULL);
+		else if (fate == BATCHING_FATE_SPOOL)
+			(void)req_set_state(&st->reqs, r, REQ_SPILLING, NULL);
+		else if (fate == BATCHING_FATE_FAILED)
+			(void)req_answer(&st->reqs, r, STORE_FAILED, 0);
+		else
+			(void)req_answer(&st->reqs, r, STORE_UNAVAILABLE, 0);
 	}
-	s->n = 0;
 }
 
 /* pgconn result callback of an INSERT batch. */
@@ -472,9 +468,46 @@ store_flush_wake(struct store *st)
 	store_dispatch(st);
 }
 
+/* ------------------------------------------------------------ replay */
+
+/* pgconn result callback of a spool replay statement: the spooler judges it. */
+static void
+store_replay_done(struct pgconn *c DH_UNUSED, PGresult *res, void *arg)
+{
+	struct store_slot	*s = arg;
+	struct store		*st = s->st;
+
+	s->job = SLOT_IDLE;
+	if (spooler_replay_result(st->sp, res))
+		store_want_wake(st);
+	event_active(st->kick, EV_TIMEOUT, 0);
+}
+
+/* Send the spooler's next replay statement on idle slot s, if it has one. */
+static void
+store_send_replay(struct store_slot *s)
+{
+	struct store		*st = s->st;
+	struct spooler_stmt	 q;
+
+	if (spooler_replay_next(st->sp, s->idx, &q) != 0)
+		return;
+	if (pgconn_query(s->conn, q.sql, q.nparams, q.values, q.lengths, q.formats,
+	    store_replay_done, s) != 0) {
+		/* the connection was reset: the segment is retried later */
+		(void)spooler_replay_result(st->sp, NULL);
+		return;
+	}
+	s->job = SLOT_REPLAY;
+	s->sent_us = util_now_us();
+}
+
 /* ------------------------------------------------------------ dispatch */
 
-/* Give every idle connection work: a due wake-up first, else the next batch. */
+/*
+ * Give every idle connection work: a due wake-up first, else the next
+ * batch, else the spool's next replay statement.
+ */
 static void
 store_dispatch(struct store *st)
 {
@@ -485,31 +518,13 @@ store_dispatch(struct store *st)
 			continue;
 		if (st->wake_wanted)
 			store_send_wake(s);
-		else if (st->head != NULL)
+		else if (st->reqs.queue.head != NULL)
 			store_send_batch(s);
-		else if (st->sp != NULL && spooler_wants_conn(st->sp)) {
-			if (spooler_replay_send(st->sp, s->conn, s->idx) == 0) {
-				s->job = SLOT_REPLAY;
-				s->sent_us = util_now_us();
-			}
-		} else
+		else if (st->sp != NULL && spooler_wants_conn(st->sp))
+			store_send_replay(s);
+		else
 			break;
 	}
-}
-
-void
-store_kick(struct store *st)
-{
-	store_dispatch(st);
-}
-
-void
-store_replay_done(struct store *st, int idx, bool inserted)
-{
-	st->slots[idx].job = SLOT_IDLE;
-	if (inserted)
-		store_want_wake(st);
-	event_active(st->kick, EV_TIMEOUT, 0);
 }
 
 static void
@@ -518,48 +533,51 @@ store_kick_cb(evutil_socket_t fd DH_UNUSED, short what DH_UNUSED, void *arg)
 	store_dispatch(arg);
 }
 
+/* The spooler's callback: a segment is claimed and wants a connection. */
+static void
+store_replay_wanted(void *arg)
+{
+	store_dispatch(arg);
+}
+
 /* ------------------------------------------------------------ deadlines */
 
 /*
- * With a spool, hand it every queued or in-flight request that has waited
- * half of DIALHOOK_DB_TIMEOUT_MS by now (INT64_MAX: all of them) and write
- * one group. In-flight ones stay in their batch (the spooler only answers
- * them); one the spool refuses is left to its batch and deadline.
+ * With a spool, hand it every queued request that has waited half of
+ * DIALHOOK_DB_TIMEOUT_MS by now, then write one group with them and the
+ * in-flight ones that have waited as long (store_spool_group).
  */
 static void
 store_spill(struct store *st, int64_t now)
 {
-	int64_t		 after = (int64_t)st->opt.timeout_ms * 500;
+	struct req		*r;
 
 	if (st->sp == NULL)
 		return;
-	while (st->head != NULL && st->head->t0_us + after <= now)
-		spooler_take(st->sp, queue_pop(st));
-	for (int i = 0; i < st->opt.connections; i++) {
-		struct store_slot *s = &st->slots[i];
-
-		for (size_t j = 0; s->job == SLOT_INSERT && j < s->n; j++)
-			if (!s->batch[j]->answered && s->batch[j]->t0_us + after <= now)
-				spooler_take_inflight(st->sp, s->batch[j]);
+	while ((r = st->reqs.queue.head) != NULL && batching_due_spool(now - r->t0_us, st->opt.timeout_ms)) {
+		if (req_set_state(&st->reqs, r, REQ_SPILLING, NULL) != 0)
+			break;
 	}
-	spooler_flush(st->sp);
+	store_spool_group(st, true, now);
 }
 
 /* Answer the requests of s's batch that are past their deadline; reset s if it is stuck. */
 static void
 store_tick_slot(struct store_slot *s, int64_t now)
 {
-	struct store	*st = s->st;
-	int64_t		 stuck = (int64_t)st->opt.timeout_ms * 2000;
+	struct store		*st = s->st;
+	struct req		*r, *next;
 
 	if (s->job == SLOT_IDLE)
 		return;
-	for (size_t i = 0; i < s->n; i++)
-		if (s->batch[i]->deadline_us <= now)
-			store_answer(st, s->batch[i], STORE_TIMEOUT, 0);
-	if (now - s->sent_us > stuck) {
-		log_warn("database statement stuck, resetting the connection|conn=%d rows=%zu waited_ms=%" PRId64,
-		    s->idx, s->n, (now - s->sent_us) / 1000);
+	for (r = s->batch.head; r != NULL; r = next) {
+		next = r->next;
+		if (r->state == REQ_SENT && batching_due_timeout(now - r->t0_us, st->opt.timeout_ms))
+			(void)req_answer_early(&st->reqs, r, STORE_TIMEOUT);
+	}
+	if (batching_stuck(now - s->sent_us, st->opt.timeout_ms)) {
+		log_warn("database statement stuck, resetting the connection|conn=%d rows=%zu "
+		    "waited_ms=%" PRId64, s->idx, s->batch.n, (now - s->sent_us) / 1000);
 		metric_inc(st->m_resets);
 		pgconn_reset(s->conn, "statement outlived twice DIALHOOK_DB_TIMEOUT_MS");
 	}
@@ -568,14 +586,14 @@ store_tick_slot(struct store_slot *s, int64_t now)
 void
 store_tick(struct store *st)
 {
-	int64_t		 now = util_now_us();
-	struct store_req *r;
+	int64_t			 now = util_now_us();
+	struct req		*r;
 
 	store_spill(st, now);
-	while (st->head != NULL && st->head->deadline_us <= now) {
-		r = queue_pop(st);
-		store_answer(st, r, STORE_TIMEOUT, 0);
-		store_req_discard(st, r);
+	while ((r = st->reqs.queue.head) != NULL &&
+	    batching_due_timeout(now - r->t0_us, st->opt.timeout_ms)) {
+		if (req_answer(&st->reqs, r, STORE_TIMEOUT, 0) != 0)
+			break;
 	}
 	for (int i = 0; i < st->opt.connections; i++)
 		store_tick_slot(&st->slots[i], now);
@@ -594,7 +612,7 @@ store_on_up(struct pgconn *c DH_UNUSED, void *arg)
 	s->st->up++;
 	log_info("database connection up|conn=%d up=%zu", s->idx, s->st->up);
 	if (s->st->sp != NULL)
-		spooler_conn_up(s->st->sp);
+		spooler_db_up(s->st->sp, true);
 	store_dispatch(s->st);
 }
 
@@ -612,6 +630,8 @@ store_on_down(struct pgconn *c DH_UNUSED, const char *why, void *arg)
 		s->fail_logged = true;
 		log_warn("could not connect to the database, retrying|conn=%d error=\"%s\"", s->idx, why);
 	}
+	if (st->sp != NULL)
+		spooler_db_up(st->sp, st->up > 0);
 	if (st->up == 0)
 		store_give_up_queue(st);
 }
@@ -680,20 +700,22 @@ store_new(struct event_base *base, const struct store_options *opt, struct metri
 	struct pgconn_callbacks	 cbs = { store_on_up, store_on_down, NULL, store_on_fatal };
 
 	st = xcalloc(1, sizeof(*st));
-	if (opt->spool_dir != NULL &&
-	    (st->sp = spooler_new(base, st, opt->spool_dir, opt->spool_max_bytes, err, errlen)) == NULL) {
+	if (opt->spool_dir != NULL && (st->sp = spooler_new(base, opt->spool_dir, opt->spool_max_bytes,
+	    store_replay_wanted, st, err, errlen)) == NULL) {
 		free(st);
 		return NULL;
 	}
 
 	st->base = base;
 	st->opt = *opt;
-	st->done = done;
 	st->fatal = fatal;
 	st->arg = arg;
 	st->kick = event_new(base, -1, 0, store_kick_cb, st);
+	st->spill_ev = event_new(base, -1, 0, store_spill_cb, st);
+	req_pool_init(&st->reqs, done, arg, st->kick, st->spill_ev);
 	st->wake_timer = evtimer_new(base, store_wake_timer_cb, st);
 	po.conninfo = opt->conninfo;
+	po.resolver = opt->resolver;
 	po.setup_sql = STORE_SETUP_SQL;
 	po.prepare_name = STORE_INSERT_NAME;
 	po.prepare_sql = STORE_INSERT_SQL;
@@ -705,7 +727,9 @@ store_new(struct event_base *base, const struct store_options *opt, struct metri
 
 		s->st = st;
 		s->idx = i;
-		s->batch = xcalloc((size_t)opt->max_batch, sizeof(*s->batch));
+		s->keys = xcalloc((size_t)opt->max_batch, sizeof(*s->keys));
+		s->row_keys = xcalloc((size_t)opt->max_batch, sizeof(*s->row_keys));
+		s->row_ids = xcalloc((size_t)opt->max_batch, sizeof(*s->row_ids));
 		s->ids = xcalloc((size_t)opt->max_batch, sizeof(*s->ids));
 		s->conn = pgconn_new(base, &po, &cbs, s);
 	}
@@ -722,11 +746,24 @@ store_start(struct store *st)
 		pgconn_start(st->slots[i].conn);
 }
 
+/* Release the requests of s's batch, answering those not answered yet with o (the pool is closing). */
+static void
+store_fail_batch(struct store_slot *s, enum store_outcome o)
+{
+	struct req		*r, *next;
+
+	for (r = s->batch.head; r != NULL; r = next) {
+		next = r->next;
+		if (r->state == REQ_ANSWERED)
+			(void)req_set_state(&s->st->reqs, r, REQ_FREE, NULL);
+		else
+			(void)req_answer(&s->st->reqs, r, o, 0);
+	}
+}
+
 void
 store_free(struct store *st)
 {
-	struct store_req	*r;
-
 	if (st == NULL)
 		return;
 	/* last chance for what is still waiting (shutdown timeout): spool it all */
@@ -736,23 +773,21 @@ store_free(struct store *st)
 		struct store_slot *s = &st->slots[i];
 
 		pgconn_free(s->conn);
-		for (size_t j = 0; j < s->n; j++) {
-			store_answer(st, s->batch[j], STORE_UNAVAILABLE, 0);
-			store_req_discard(st, s->batch[j]);
-		}
+		store_fail_batch(s, STORE_UNAVAILABLE);
 		for (int k = 0; k < 4; k++)
-			free(s->arr[k].p);
-		free(s->batch);
+			pgarray_free(&s->arr[k]);
+		free(s->keys);
+		free(s->row_keys);
+		free(s->row_ids);
 		free(s->ids);
 	}
 	store_fail_queue(st, STORE_UNAVAILABLE);
-	while ((r = st->free_reqs) != NULL) {
-		st->free_reqs = r->next;
-		free(r);
-	}
+	req_pool_fini(&st->reqs);
 	event_free(st->kick);
+	event_free(st->spill_ev);
 	event_free(st->wake_timer);
 	spooler_free(st->sp);
+	free(st->group);
 	free(st->slots);
 	free(st);
 }
@@ -760,13 +795,14 @@ store_free(struct store *st)
 bool
 store_can_accept(const struct store *st)
 {
-	return (st->up > 0 || st->sp != NULL) && st->waiting < (size_t)st->opt.max_pending;
+	return batching_admits(st->up, store_spool_is_usable(st), st->reqs.waiting,
+	    (size_t)st->opt.max_pending);
 }
 
 bool
-store_has_spool(const struct store *st)
+store_spool_is_usable(const struct store *st)
 {
-	return st->sp != NULL;
+	return st->sp != NULL && spooler_is_usable(st->sp);
 }
 
 void
@@ -786,7 +822,7 @@ store_is_ready(const struct store *st)
 size_t
 store_pending(const struct store *st)
 {
-	return st->waiting;
+	return st->reqs.waiting;
 }
 
 bool
@@ -795,7 +831,7 @@ store_is_idle(const struct store *st)
 	for (int i = 0; i < st->opt.connections; i++)
 		if (st->slots[i].job != SLOT_IDLE && pgconn_is_up(st->slots[i].conn))
 			return false;
-	if (st->waiting != 0 || st->head != NULL || (st->sp != NULL && !spooler_is_idle(st->sp)))
+	if (st->reqs.waiting != 0 || st->reqs.queue.n != 0 || st->reqs.spill.n != 0)
 		return false;
 	/* a wake-up still due counts, unless no connection could send it */
 	return st->up == 0 || (!st->wake_wanted && !evtimer_pending(st->wake_timer, NULL));

@@ -22,20 +22,27 @@
  * idle connection in its own transaction, at most once per
  * DIALHOOK_NOTIFY_INTERVAL_MS.
  *
- * Outage spool (only with spool_dir set; ingest/spooler.h, which owns the
- * spool writer and replay). A request is handed to the spooler instead of
- * waiting for the database when
+ * Outage spool (only with spool_dir set; ingest/spooler.h writes and
+ * replays it). The store owns the spooler and decides which request goes
+ * there: a request is written to the spool instead of waiting for the
+ * database when
  *   - no pool connection is up (at submit, or when the last one goes down
  *     with requests queued or in flight),
  *   - it has waited half of DIALHOOK_DB_TIMEOUT_MS (queued or in flight:
  *     the janitor tick checks), or
  *   - its batch failed with a transient error.
- * The spooler answers it (STORE_SPOOLED, or STORE_UNAVAILABLE if the spool
- * refuses it) through store_answer(). For replay, store_dispatch() lends an
- * idle connection with nothing live to send (no wake-up, empty queue) to
- * the spooler, one replay statement at a time; the spooler hands it back
- * with store_replay_done(). A connection stuck in a replay statement is
- * reset like any other.
+ * Requests handed to the spool in one loop pass are written as one group
+ * (one fdatasync) and answered STORE_SPOOLED, or STORE_UNAVAILABLE if the
+ * spool refuses them. An in-flight request answered SPOOLED may still
+ * commit from its batch: the replay then finds the key present (ON
+ * CONFLICT), so nothing is stored twice. For replay, an idle connection
+ * with nothing live to send (no wake-up, empty queue) sends the spooler's
+ * next replay statement, one at a time; a connection stuck in one is reset
+ * like any other.
+ *
+ * The decisions (at the door, batch cuts, result mapping, failures,
+ * deadlines) are pure functions in batching.h; the life of one request,
+ * its states and who owns it in each, is req.h's.
  */
 #ifndef DH_INGEST_STORE_H
 #define DH_INGEST_STORE_H
@@ -53,6 +60,7 @@
 
 struct store;
 struct metrics;
+struct resolver;
 
 enum store_outcome {
 	STORE_STORED,		/* committed now; id set */
@@ -63,35 +71,27 @@ enum store_outcome {
 	STORE_SPOOLED,		/* durable in the outage spool, not yet in the database */
 };
 
-/* One request waiting to be stored; allocated by store_req_new(). */
-struct store_req {
-	struct store_req	*next;		/* queue link (store's) */
-	void			*owner;		/* the caller's handle (evhttp request) */
-	char			*payload;	/* owned: malloc'd JSON text */
-	size_t			 len;
-	int64_t			 t0_us;		/* submit time */
-	int64_t			 received_ms;	/* submit time, epoch ms (spool record) */
-	int64_t			 deadline_us;
-	bool			 answered;	/* done() was called */
-	bool			 solo;		/* retry alone (batch isolation) */
-	char			 app_id[STORE_APP_ID_MAX + 1];
-	struct event_info	 info;		/* event_type, dedupe_key */
+/* What a submitted request came to; borrowed, valid during the done() call only. */
+struct store_result {
+	enum store_outcome	 outcome;
+	int64_t			 id;		/* STORE_STORED: the new row's id; else 0 */
+	const char		*app_id;
+	const char		*event_type;
 };
 
 /*
- * Called exactly once per submitted request, always from the event loop
- * (never from inside store_submit). id is set for STORE_STORED. The callee
- * must not free req; the store frees it after the callback (or later, while
- * its batch is still in flight).
+ * Called exactly once per submitted request with the owner handle given to
+ * store_submit(), always from the event loop (never from inside
+ * store_submit).
  */
-typedef void (*store_done_fn)(struct store_req *req, enum store_outcome outcome, int64_t id,
-    void *arg);
+typedef void (*store_done_fn)(void *owner, const struct store_result *res, void *arg);
 
 /* The database cannot be used by this build (schema too old): the daemon should exit. */
 typedef void (*store_fatal_fn)(const char *why, void *arg);
 
 struct store_options {
 	const char	*conninfo;
+	struct resolver	*resolver;		/* borrowed: the database host's lookups */
 	int		 connections;
 	int		 max_pending;
 	int		 max_batch;
@@ -119,23 +119,27 @@ void		 store_start(struct store *st);
  */
 void		 store_free(struct store *st);
 
-/* true if a request submitted now could be accepted (a connection is up, the queue has room). */
+/*
+ * true if a request submitted now could be accepted: a connection is up or
+ * the outage spool is usable, and the queue has room.
+ */
 bool		 store_can_accept(const struct store *st);
 
 /* true if at least one connection is up (for /readyz). */
 bool		 store_is_ready(const struct store *st);
 
-/* true if an outage spool is configured. */
-bool		 store_has_spool(const struct store *st);
+/* true if an outage spool is configured and its directory could be written at the last try. */
+bool		 store_spool_is_usable(const struct store *st);
 
-/* A zeroed request to fill in (payload, app_id, info) and submit. */
-struct store_req *store_req_new(struct store *st);
-
-/* Release a request that was never submitted (frees its payload). */
-void		 store_req_discard(struct store *st, struct store_req *req);
-
-/* Queue req (ownership passes to the store); done() will be called later. */
-void		 store_submit(struct store *st, struct store_req *req);
+/*
+ * Store one verified event of app_id (copied; at most STORE_APP_ID_MAX
+ * bytes): payload, a malloc'd JSON text of len bytes, is taken (the store
+ * frees it whatever happens); info is copied. owner is the caller's handle
+ * for this request (e.g. its evhttp request): done(owner, ...) is called
+ * exactly once, later.
+ */
+void		 store_submit(struct store *st, const char *app_id, char *payload, size_t len,
+		    const struct event_info *info, void *owner);
 
 /* Janitor tick: answer requests past their deadline, reset stuck connections. */
 void		 store_tick(struct store *st);
@@ -151,23 +155,5 @@ void		 store_flush_wake(struct store *st);
 
 /* Drain: flush the wake-up and start no further spool replay statements. */
 void		 store_drain(struct store *st);
-
-/* ---- for the outage spooler (spooler.c) only ---- */
-
-/*
- * Call done() once for r (later calls are no-ops). r stays owned by
- * whoever holds it (the spooler frees taken requests with store_req_discard).
- */
-void		 store_answer(struct store *st, struct store_req *r, enum store_outcome o, int64_t id);
-
-/* Give every idle connection work now (the spooler claimed a segment). */
-void		 store_kick(struct store *st);
-
-/*
- * The replay statement on slot idx completed (the connection lent by
- * spooler_replay_send is idle again); inserted: it stored new rows, so the
- * processors' wake-up is due.
- */
-void		 store_replay_done(struct store *st, int idx, bool inserted);
 
 #endif
