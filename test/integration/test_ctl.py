@@ -441,14 +441,14 @@ def test_truncate_and_rebuild_backfill_reproduces_calls(sql, db, tmp_path):
         "--shuffle", "--duplicates", "0.2")
     insert_generated(sql, out)
     # something for "skipped" and a dead letter, which must not matter to calls
-    insert(sql, 100000, event_type="call.postcall", payload='{"call_id":1,"state":"postcall"}')
+    insert(sql, 100000, event_type="call.unknown", payload='{"call_id":1,"state":"Bad State"}')
     run_processor_once(db)
     first = calls_rows(sql)
     assert first == expected_rows(expect)
     stats = json.loads(ok(ctl(db, "stats", "--json")).stdout)["events"]["total"]
     assert stats["due"] == 0 and stats["skipped"] == 1
 
-    query(sql, "TRUNCATE calls")
+    query(sql, "TRUNCATE calls, call_recordings")
     r = ok(ctl(db, "reprocess", "--all"))
     assert "reset" in r.stdout
     run_processor_once(db)
