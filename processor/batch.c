@@ -49,11 +49,10 @@ static void
 sql_newer(FILE *f, int k)
 {
 	const char	*n = call_columns[k].name, *t = tie_cast(call_columns[k].type);
-	int		 s = call_columns[k].slot;
 
-	fprintf(f, "(EXCLUDED.%s IS NOT NULL AND (c.%s IS NULL OR (coalesce(EXCLUDED.newest_ms[%d], "
-	    NO_TS_SQL "), EXCLUDED.%s%s) > (coalesce(c.newest_ms[%d], " NO_TS_SQL "), c.%s%s)))",
-	    n, n, s, n, t, s, n, t);
+	fprintf(f, "(EXCLUDED.%s IS NOT NULL AND (c.%s IS NULL OR (coalesce(EXCLUDED.%s_event_ms, "
+	    NO_TS_SQL "), EXCLUDED.%s%s) > (coalesce(c.%s_event_ms, " NO_TS_SQL "), c.%s%s)))",
+	    n, n, n, n, t, n, n, t);
 }
 
 /* outcome from the merged facts (callrow.h), as the row will be after the update. */
@@ -86,10 +85,12 @@ sql_merge(FILE *f, int k)
 	case MR_LEAST:
 		fprintf(f, "LEAST(c.%s%s, EXCLUDED.%s)", c->name, coll, c->name);
 		break;
-	case MR_NEWEST:
+	case MR_NEWEST:		/* the value and the event_timestamp it came from, together */
 		fprintf(f, "CASE WHEN ");
 		sql_newer(f, k);
-		fprintf(f, " THEN EXCLUDED.%s ELSE c.%s END", c->name, c->name);
+		fprintf(f, " THEN EXCLUDED.%s ELSE c.%s END, %s_event_ms = CASE WHEN ", c->name, c->name, c->name);
+		sql_newer(f, k);
+		fprintf(f, " THEN EXCLUDED.%s_event_ms ELSE c.%s_event_ms END", c->name, c->name);
 		break;
 	case MR_DERIVED:
 		fputs(sql_outcome, f);
@@ -99,38 +100,37 @@ sql_merge(FILE *f, int k)
 
 /* The calls upsert: insert the batch's merged rows, merge into existing ones by the rules. */
 static void
-sql_upsert_calls(FILE *f, int slot_col[])
+sql_upsert_calls(FILE *f)
 {
 	fprintf(f, " up AS (INSERT INTO calls AS c (app_id, dialpad_call_id");
 	for (int k = 0; k < CC_N; k++)
 		fprintf(f, ", %s", call_columns[k].name);
-	fprintf(f, ", newest_ms) SELECT app_id, dialpad_call_id");
+	for (int k = 0; k < CC_N; k++)
+		if (call_columns[k].rule == MR_NEWEST)
+			fprintf(f, ", %s_event_ms", call_columns[k].name);
+	fprintf(f, ") SELECT app_id, dialpad_call_id");
 	for (int k = 0; k < CC_N; k++)
 		fprintf(f, ", %s%s", call_columns[k].name, call_columns[k].type == CT_LABELS ? "::text[]" : "");
-	fprintf(f, ", ARRAY[");
-	for (int s = 1; s <= CALL_NEWEST_SLOTS; s++)
-		fprintf(f, "%snewest_%d", s > 1 ? ", " : "", s);
-	fprintf(f, "]::int8[] FROM u ON CONFLICT (app_id, dialpad_call_id) DO UPDATE SET ");
+	for (int k = 0; k < CC_N; k++)
+		if (call_columns[k].rule == MR_NEWEST)
+			fprintf(f, ", %s_event_ms", call_columns[k].name);
+	fprintf(f, " FROM u ON CONFLICT (app_id, dialpad_call_id) DO UPDATE SET ");
 	for (int k = 0; k < CC_N; k++) {
 		sql_merge(f, k);
 		fprintf(f, ", ");
 	}
-	fprintf(f, "newest_ms = ARRAY[");
-	for (int s = 1; s <= CALL_NEWEST_SLOTS; s++) {
-		fprintf(f, "%sCASE WHEN ", s > 1 ? ", " : "");
-		sql_newer(f, slot_col[s]);
-		fprintf(f, " THEN EXCLUDED.newest_ms[%d] ELSE c.newest_ms[%d] END", s, s);
-	}
-	fprintf(f, "]::int8[], updated_at = now() RETURNING 1)");
+	fprintf(f, "updated_at = now() RETURNING 1)");
 }
 
-/* slot -> column index of the NEWEST columns. */
+/* The NEWEST columns in table order: their provenance parameters' order. */
 static void
-newest_slots(int slot_col[CALL_NEWEST_SLOTS + 1])
+newest_cols(int newest_col[CALL_NNEWEST])
 {
+	int	 i = 0;
+
 	for (int k = 0; k < CC_N; k++)
 		if (call_columns[k].rule == MR_NEWEST)
-			slot_col[call_columns[k].slot] = k;
+			newest_col[i++] = k;
 }
 
 /*
@@ -151,17 +151,17 @@ batch_write_sql(void)
 	char	*sql = NULL;
 	size_t	 len = 0;
 	FILE	*f = open_memstream(&sql, &len);
-	int	 slot_col[CALL_NEWEST_SLOTS + 1] = { 0 };
+	int	 newest_col[CALL_NNEWEST];
 
 	if (f == NULL)
 		return NULL;
-	newest_slots(slot_col);
+	newest_cols(newest_col);
 	fprintf(f, "WITH u AS (SELECT unnest($%d::text[]) AS app_id, unnest($%d::int8[]) AS dialpad_call_id",
 	    BP_APP + 1, BP_CALL_ID + 1);
 	for (int k = 0; k < CC_N; k++)
 		fprintf(f, ", unnest($%d::%s[]) AS %s", BP_COLS + k + 1, param_sqltype(k), call_columns[k].name);
-	for (int s = 1; s <= CALL_NEWEST_SLOTS; s++)
-		fprintf(f, ", unnest($%d::int8[]) AS newest_%d", BP_NEWEST + s, s);
+	for (int i = 0; i < CALL_NNEWEST; i++)
+		fprintf(f, ", unnest($%d::int8[]) AS %s_event_ms", BP_NEWEST + i + 1, call_columns[newest_col[i]].name);
 	fprintf(f, "), done AS (UPDATE webhook_events SET processed_at = now() WHERE id = ANY($%d::int8[])"
 	    " RETURNING 1), bad AS (UPDATE webhook_events e SET attempts = e.attempts + 1, last_error = f.err,"
 	    " next_attempt_at = CASE WHEN f.dead THEN NULL ELSE now() + f.delay * interval '1 millisecond' END,"
@@ -178,7 +178,7 @@ batch_write_sql(void)
 	    " duration_ms = GREATEST(r.duration_ms, EXCLUDED.duration_ms),"
 	    " started_at = GREATEST(r.started_at, EXCLUDED.started_at) RETURNING 1),",
 	    BP_REC + 1, BP_REC + 2, BP_REC + 3, BP_REC + 4, BP_REC + 5, BP_REC + 6, BP_REC + 7);
-	sql_upsert_calls(f, slot_col);
+	sql_upsert_calls(f);
 	fprintf(f, " SELECT (SELECT count(*) FROM done), (SELECT count(*) FROM bad),"
 	    " (SELECT count(*) FROM rec), (SELECT count(*) FROM up)");
 	if (fclose(f) != 0) {
@@ -195,7 +195,7 @@ batch_init(struct batch *b, char *err, size_t errlen)
 {
 	if (call_columns_check(err, errlen) != 0 || payload_map_init(&b->map, err, errlen) != 0)
 		return -1;
-	newest_slots(b->slot_col);
+	newest_cols(b->newest_col);
 	return 0;
 }
 
@@ -465,7 +465,7 @@ put_value(struct pgarray *p, int k, const struct call_value *v)
 }
 
 /*
- * The calls parameters from the merged rows. A column (or newest slot) that
+ * The calls parameters from the merged rows. A column (or a provenance) that
  * is NULL in every row is sent as an empty array: the statement's unnest()
  * calls run in lockstep and pad a shorter array with NULLs, so the rows are
  * the same, and the server skips a per-row function call and a parameter.
@@ -484,8 +484,8 @@ batch_render_rows(struct batch *b)
 	pgarray_begin_typed(&p[BP_CALL_ID], PGARRAY_INT8, n);
 	for (int k = 0; k < CC_N; k++)
 		pgarray_begin_typed(&p[BP_COLS + k], col_oid(k), any[k] ? n : 0);
-	for (int s = 1; s <= CALL_NEWEST_SLOTS; s++)
-		pgarray_begin_typed(&p[BP_NEWEST + s - 1], PGARRAY_INT8, any[b->slot_col[s]] ? n : 0);
+	for (int i = 0; i < CALL_NNEWEST; i++)
+		pgarray_begin_typed(&p[BP_NEWEST + i], PGARRAY_INT8, any[b->newest_col[i]] ? n : 0);
 	for (size_t i = 0; i < n; i++) {
 		const struct call_row *r = b->merged[i];
 
@@ -494,11 +494,11 @@ batch_render_rows(struct batch *b)
 		for (int k = 0; k < CC_N; k++)
 			if (any[k])
 				put_value(&p[BP_COLS + k], k, &r->col[k]);
-		for (int s = 1; s <= CALL_NEWEST_SLOTS; s++) {
-			int k = b->slot_col[s];
+		for (int j = 0; j < CALL_NNEWEST; j++) {
+			int k = b->newest_col[j];
 
 			if (any[k])
-				put_i64(&p[BP_NEWEST + s - 1], r->col[k].set ? r->at[k] : (struct opt_i64){ false, 0 });
+				put_i64(&p[BP_NEWEST + j], r->col[k].set ? r->at[k] : (struct opt_i64){ false, 0 });
 		}
 	}
 }

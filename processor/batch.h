@@ -66,8 +66,8 @@ enum batch_param {
 	BP_APP,
 	BP_CALL_ID,
 	BP_COLS,					/* one per column, in table order */
-	BP_NEWEST = BP_COLS + CC_N,			/* one per newest slot, 1 first */
-	BP_REC = BP_NEWEST + CALL_NEWEST_SLOTS,		/* app_id, dialpad_call_id, url, ... */
+	BP_NEWEST = BP_COLS + CC_N,			/* <column>_event_ms per NEWEST column */
+	BP_REC = BP_NEWEST + CALL_NNEWEST,		/* app_id, dialpad_call_id, url, ... */
 	BP_DONE = BP_REC + 7,				/* ids marked processed */
 	BP_FAIL_ID,
 	BP_FAIL_ERR,
@@ -86,7 +86,7 @@ struct batch {
 	size_t			 field_error_events;	/* events with at least one */
 	struct arena		 arena;
 	struct payload_map	 map;
-	int			 slot_col[CALL_NEWEST_SLOTS + 1];
+	int			 newest_col[CALL_NNEWEST];	/* BP_NEWEST + i is column newest_col[i]'s */
 	struct pgarray		 param[BATCH_NPARAMS];
 	const char		*values[BATCH_NPARAMS];
 	int			 lengths[BATCH_NPARAMS], formats[BATCH_NPARAMS];

@@ -8,8 +8,8 @@
 #include "util.h"
 
 const struct call_column call_columns[CC_N] = {
-#define CALL_COL_ROW(name, type, path, rule, slot) \
-	[CC_##name] = { #name, type, path, sizeof(path) - 1, rule, slot },
+#define CALL_COL_ROW(name, type, path, rule) \
+	[CC_##name] = { #name, type, path, sizeof(path) - 1, rule },
 	CALL_COLUMNS(CALL_COL_ROW)
 #undef CALL_COL_ROW
 };
@@ -73,21 +73,23 @@ rule_fits_type(enum call_col_rule r, enum call_col_type t)
 	return false;
 }
 
-/* One row on its own: a name, a rule fitting its type, a sane slot and path. */
+/* PostgreSQL's identifier limit (NAMEDATALEN - 1) less the "_event_ms" of a NEWEST column's companion. */
+#define NAME_MAX_LEN	(63 - 9)
+
+/* One row on its own: a name, a rule fitting its type, a sane path. */
 static int
 check_row(const struct call_column *c, char *err, size_t errlen)
 {
 	const char	*dot = strchr(c->path, '.');
 
-	if (c->name == NULL || c->name[0] == '\0' || !rule_fits_type(c->rule, c->type)) {
-		util_set_err(err, errlen, "column %s has no rule fitting its type", c->name ? c->name : "?");
-		return -1;
-	}
-	if ((c->rule == MR_NEWEST) != (c->slot != 0) || c->slot < 0 || c->slot > CALL_NEWEST_SLOTS) {
-		util_set_err(err, errlen, "column %s has a bad newest slot %d", c->name, c->slot);
+	if (c->name == NULL || c->name[0] == '\0' || strlen(c->name) > NAME_MAX_LEN ||
+	    !rule_fits_type(c->rule, c->type)) {
+		util_set_err(err, errlen, "column %s has no rule fitting its type, or a long name",
+		    c->name ? c->name : "?");
 		return -1;
 	}
 	if ((c->path[0] == '\0') != is_derived(c->name) || c->pathlen != strlen(c->path) ||
+	    (c->rule == MR_DERIVED && c->path[0] != '\0') ||
 	    (dot != NULL && (dot == c->path || dot[1] == '\0' || strchr(dot + 1, '.') != NULL))) {
 		util_set_err(err, errlen, "column %s has a bad payload path '%s'", c->name, c->path);
 		return -1;
@@ -98,16 +100,9 @@ check_row(const struct call_column *c, char *err, size_t errlen)
 int
 call_columns_check_table(const struct call_column *t, size_t n, char *err, size_t errlen)
 {
-	bool	 used[CALL_NEWEST_SLOTS + 1] = { false };
-
 	for (size_t k = 0; k < n; k++) {
 		if (check_row(&t[k], err, errlen) != 0)
 			return -1;
-		if (t[k].slot != 0 && used[t[k].slot]) {
-			util_set_err(err, errlen, "column %s reuses newest slot %d", t[k].name, t[k].slot);
-			return -1;
-		}
-		used[t[k].slot] = true;
 		for (size_t j = 0; j < k; j++)
 			if (strcmp(t[k].name, t[j].name) == 0 ||
 			    (t[k].path[0] != '\0' && strcmp(t[k].path, t[j].path) == 0)) {
@@ -116,11 +111,6 @@ call_columns_check_table(const struct call_column *t, size_t n, char *err, size_
 				return -1;
 			}
 	}
-	for (int s = 1; s <= CALL_NEWEST_SLOTS; s++)
-		if (!used[s]) {
-			util_set_err(err, errlen, "newest slot %d is unused", s);
-			return -1;
-		}
 	return 0;
 }
 

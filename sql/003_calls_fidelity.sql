@@ -45,9 +45,31 @@ ALTER TABLE calls
 	ADD COLUMN seen_voicemail	boolean,
 	-- NULL while the leg is not ended; see docs/events.md
 	ADD COLUMN outcome		text,
-	-- merge bookkeeping: element k = event_timestamp (epoch ms) of the event the
-	-- value of the column with newest slot k came from (processor/columns.h)
-	ADD COLUMN newest_ms		bigint[];
+	-- merge bookkeeping of the columns merged NEWEST (docs/events.md): the
+	-- event_timestamp (epoch ms) of the event each value came from
+	ADD COLUMN state_event_ms	bigint,
+	ADD COLUMN operator_call_id_event_ms	bigint,
+	ADD COLUMN target_type_event_ms	bigint,
+	ADD COLUMN target_id_event_ms	bigint,
+	ADD COLUMN target_name_event_ms	bigint,
+	ADD COLUMN target_email_event_ms	bigint,
+	ADD COLUMN target_phone_event_ms	bigint,
+	ADD COLUMN target_office_id_event_ms	bigint,
+	ADD COLUMN contact_id_event_ms	bigint,
+	ADD COLUMN contact_type_event_ms	bigint,
+	ADD COLUMN contact_name_event_ms	bigint,
+	ADD COLUMN contact_phone_event_ms	bigint,
+	ADD COLUMN contact_email_event_ms	bigint,
+	ADD COLUMN group_id_event_ms	bigint,
+	ADD COLUMN labels_event_ms	bigint,
+	ADD COLUMN mos_score_event_ms	bigint,
+	ADD COLUMN csat_score_event_ms	bigint,
+	ADD COLUMN transcription_text_event_ms	bigint,
+	ADD COLUMN recap_summary_event_ms	bigint,
+	ADD COLUMN recap_outcome_event_ms	bigint,
+	ADD COLUMN recap_action_items_event_ms	bigint,
+	ADD COLUMN recap_purposes_event_ms	bigint,
+	ADD COLUMN custom_data_event_ms	bigint;
 
 ALTER TABLE calls ADD CONSTRAINT calls_outcome
 	CHECK (outcome IN ('answered', 'missed', 'voicemail', 'blocked')) NOT VALID;

@@ -1,6 +1,6 @@
 """The calls and call_recordings rows a set of Dialpad call events must give, computed here in
 Python from the rules in docs/events.md, independently of the C code. The column list (name,
-type, payload path, rule, newest slot) is read from the processor's own table,
+type, payload path, rule) is read from the processor's own table,
 processor/columns.h, so a new column is covered as soon as it has a row; what each type and
 rule means is implemented below, separately.
 
@@ -29,15 +29,16 @@ INT64 = (-2**63, 2**63 - 1)
 
 
 def read_columns():
-    """[(name, type, path, rule, slot)] from processor/columns.h, in parameter order."""
+    """[(name, type, path, rule)] from processor/columns.h, in parameter order."""
     with open(os.path.join(TOP, "processor", "columns.h")) as f:
         text = f.read()
-    rows = re.findall(r'X\((\w+),\s*(CT_\w+),\s*"([^"]*)",\s*(MR_\w+),\s*(\d+)\)', text)
-    return [(n, t, p, r, int(s)) for n, t, p, r, s in rows]
+    return re.findall(r'X\((\w+),\s*(CT_\w+),\s*"([^"]*)",\s*(MR_\w+)\)', text)
 
 
 COLUMNS = read_columns()
-NSLOTS = max(c[4] for c in COLUMNS)
+NEWEST = [c[0] for c in COLUMNS if c[3] == "MR_NEWEST"]
+# every column of calls_sql(), in order: the key, the table's columns, each NEWEST one's provenance
+NAMES = ["app_id", "dialpad_call_id"] + [c[0] for c in COLUMNS] + [n + "_event_ms" for n in NEWEST]
 TS_COLS = {c[0] for c in COLUMNS if c[1] == "CT_TS"}
 JSON_COLS = {c[0] for c in COLUMNS if c[1] == "CT_JSON"}
 
@@ -218,7 +219,7 @@ def contribution(t, p):
     for obj in ("target", "contact"):
         if p.get(obj) is not None and not isinstance(p[obj], dict):
             errors.append(obj)
-    for name, typ, path, rule, slot in COLUMNS:
+    for name, typ, path, rule in COLUMNS:
         if not path:
             continue
         present, v = get(p, path)
@@ -266,7 +267,7 @@ def newer(typ, a, b):
 
 
 def merge_into(acc, contrib):
-    for name, typ, path, rule, slot in COLUMNS:
+    for name, typ, path, rule in COLUMNS:
         if name not in contrib:
             continue
         new = contrib[name]
@@ -315,7 +316,7 @@ def oracle(events, app_id="default"):
     for cid in sorted(accs):
         acc = accs[cid]
         out = [app_id, cid]
-        for name, typ, path, rule, slot in COLUMNS:
+        for name, typ, path, rule in COLUMNS:
             if rule == "MR_DERIVED":
                 out.append(outcome(acc))
                 continue
@@ -325,11 +326,7 @@ def oracle(events, app_id="default"):
             if typ == "CT_LABELS" and v is not None:
                 v = parse_labels_literal(v)
             out.append(v)
-        newest = [None] * NSLOTS
-        for name, typ, path, rule, slot in COLUMNS:
-            if slot and name in acc:
-                newest[slot - 1] = acc[name][1]
-        out.append(newest)
+        out += [acc[n][1] if n in acc else None for n in NEWEST]
         rows.append(tuple(out))
     rec_rows = [(app_id, cid, r["url"], r["recording_id"], r["recording_type"], r["duration_ms"],
                  r["started_at_ms"]) for (cid, _), r in sorted(recs.items())]
@@ -374,14 +371,14 @@ def field_errors(events):
 
 def calls_sql():
     cols = ["app_id", "dialpad_call_id"]
-    for name, typ, path, rule, slot in COLUMNS:
+    for name, typ, path, rule in COLUMNS:
         if typ == "CT_TS":
             cols.append(f"(extract(epoch FROM {name}) * 1000)::int8")
         elif typ == "CT_JSON":
             cols.append(f"{name}::text")
         else:
             cols.append(name)
-    cols.append("newest_ms")
+    cols += [n + "_event_ms" for n in NEWEST]
     return f"SELECT {', '.join(cols)} FROM calls ORDER BY app_id, dialpad_call_id"
 
 
@@ -393,5 +390,4 @@ def recordings_sql():
 
 def col(row, name):
     """The value of column name in a row of calls_sql()/oracle()."""
-    names = ["app_id", "dialpad_call_id"] + [c[0] for c in COLUMNS] + ["newest_ms"]
-    return row[names.index(name)]
+    return row[NAMES.index(name)]

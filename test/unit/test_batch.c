@@ -114,8 +114,8 @@ test_groups_and_renders(void **state)
 	assert_string_equal(show(&b, BP_COLS + CC_labels), "{NULL,NULL,{\"a b\"}}");
 	assert_string_equal(show(&b, BP_COLS + CC_outcome), "{NULL,missed,NULL}");
 	assert_string_equal(show(&b, BP_COLS + CC_seen_blocked), "{f,f,f}");
-	/* newest slot 1 is state's: the event_timestamp its value came from */
-	assert_int_equal(call_columns[CC_state].slot, 1);
+	/* state is the first NEWEST column: the event_timestamp its value came from */
+	assert_int_equal(b.newest_col[0], CC_state);
 	assert_string_equal(show(&b, BP_NEWEST), "{4,9,NULL}");
 	assert_string_equal(show(&b, BP_DONE), "{11,12,13,14,18}");
 	assert_string_equal(show(&b, BP_FAIL_ID), "{15,16,17}");

@@ -41,19 +41,21 @@ static void
 test_check_catches_bad_tables(void **state)
 {
 	static const struct call_column bad[][1] = {
-		{ { "x", CT_TEXT, "x", 1, MR_OR, 0 } },			/* OR on text */
-		{ { "x", CT_JSON, "x", 1, MR_GREATEST, 0 } },		/* no order on json */
-		{ { "x", CT_TEXT, "x", 1, MR_NEWEST, 0 } },		/* NEWEST without a slot */
-		{ { "x", CT_TEXT, "x", 1, MR_GREATEST, 3 } },		/* a slot without NEWEST */
-		{ { "x", CT_TEXT, "a.b.c", 5, MR_GREATEST, 0 } },		/* two levels deep */
-		{ { "x", CT_TEXT, "", 0, MR_GREATEST, 0 } },		/* no path, not derived */
-		{ { "state", CT_TEXT, "state", 5, MR_NEWEST, 1 } },	/* derived, with a path */
+		{ { "x", CT_TEXT, "x", 1, MR_OR } },			/* OR on text */
+		{ { "x", CT_JSON, "x", 1, MR_GREATEST } },		/* no order on json */
+		{ { "x", CT_BOOL, "x", 1, MR_NEWEST } },		/* NEWEST on a boolean */
+		{ { "x", CT_TEXT, "x", 1, MR_DERIVED } },		/* only outcome is derived */
+		{ { "x", CT_TEXT, "a.b.c", 5, MR_GREATEST } },		/* two levels deep */
+		{ { "x", CT_TEXT, "", 0, MR_GREATEST } },		/* no path, not derived */
+		{ { "state", CT_TEXT, "state", 5, MR_NEWEST } },	/* derived, with a path */
+		{ { "a_name_so_long_that_its_event_ms_companion_is_no_identifier", CT_TEXT, "y", 1,
+		    MR_NEWEST } },
 	};
 	static const struct call_column dup[2] = {
-		{ "x", CT_TEXT, "x", 1, MR_GREATEST, 0 }, { "y", CT_TEXT, "x", 1, MR_GREATEST, 0 },
+		{ "x", CT_TEXT, "x", 1, MR_GREATEST }, { "y", CT_TEXT, "x", 1, MR_GREATEST },
 	};
-	static const struct call_column slots[2] = {
-		{ "x", CT_TEXT, "x", 1, MR_NEWEST, 2 }, { "y", CT_TEXT, "y", 1, MR_NEWEST, 2 },
+	static const struct call_column dupname[2] = {
+		{ "x", CT_TEXT, "x", 1, MR_NEWEST }, { "x", CT_TEXT, "y", 1, MR_NEWEST },
 	};
 	char	 err[256];
 
@@ -64,11 +66,8 @@ test_check_catches_bad_tables(void **state)
 		assert_non_null(strstr(err, "column"));
 	}
 	assert_int_equal(call_columns_check_table(dup, 2, err, sizeof(err)), -1);
-	assert_int_equal(call_columns_check_table(slots, 2, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "slot 2"));
-	/* a consistent row, but the slots 1.. are not all used */
-	assert_int_equal(call_columns_check_table(slots, 1, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "slot 1 is unused"));
+	assert_int_equal(call_columns_check_table(dupname, 2, err, sizeof(err)), -1);
+	assert_int_equal(call_columns_check_table(dupname, 1, err, sizeof(err)), 0);
 }
 
 /* Every payload path has a field-error label, and the labels are unique. */
@@ -128,7 +127,10 @@ test_write_sql_from_the_table(void **state)
 			break;
 		case MR_NEWEST:
 			snprintf(want, sizeof(want), "%s = CASE WHEN (EXCLUDED.%s IS NOT NULL AND (c.%s IS NULL OR "
-			    "(coalesce(EXCLUDED.newest_ms[%d], ", c->name, c->name, c->name, c->slot);
+			    "(coalesce(EXCLUDED.%s_event_ms, ", c->name, c->name, c->name, c->name);
+			assert_non_null(strstr(sql, want));
+			snprintf(want, sizeof(want), ", %s_event_ms = CASE WHEN (EXCLUDED.%s IS NOT NULL", c->name,
+			    c->name);
 			break;
 		case MR_DERIVED:
 			snprintf(want, sizeof(want), "%s = CASE WHEN 'ended' IN (c.status, EXCLUDED.status)", c->name);
