@@ -70,7 +70,8 @@ static void
 sql_merge(FILE *f, int k)
 {
 	const struct call_column	*c = &call_columns[k];
-	const char			*coll = c->type == CT_TEXT || c->type == CT_TEXTNUM ? " COLLATE \"C\"" : "";
+	bool				 text = c->type == CT_TEXT || c->type == CT_TEXTNUM;
+	const char			*coll = text ? " COLLATE \"C\"" : "";
 
 	fprintf(f, "%s = ", c->name);
 	switch (c->rule) {
@@ -88,7 +89,8 @@ sql_merge(FILE *f, int k)
 	case MR_NEWEST:		/* the value and the event_timestamp it came from, together */
 		fprintf(f, "CASE WHEN ");
 		sql_newer(f, k);
-		fprintf(f, " THEN EXCLUDED.%s ELSE c.%s END, %s_event_ms = CASE WHEN ", c->name, c->name, c->name);
+		fprintf(f, " THEN EXCLUDED.%s ELSE c.%s END, %s_event_ms = CASE WHEN ", c->name, c->name,
+		    c->name);
 		sql_newer(f, k);
 		fprintf(f, " THEN EXCLUDED.%s_event_ms ELSE c.%s_event_ms END", c->name, c->name);
 		break;
@@ -110,7 +112,8 @@ sql_upsert_calls(FILE *f)
 			fprintf(f, ", %s_event_ms", call_columns[k].name);
 	fprintf(f, ") SELECT app_id, dialpad_call_id");
 	for (int k = 0; k < CC_N; k++)
-		fprintf(f, ", %s%s", call_columns[k].name, call_columns[k].type == CT_LABELS ? "::text[]" : "");
+		fprintf(f, ", %s%s", call_columns[k].name,
+		    call_columns[k].type == CT_LABELS ? "::text[]" : "");
 	for (int k = 0; k < CC_N; k++)
 		if (call_columns[k].rule == MR_NEWEST)
 			fprintf(f, ", %s_event_ms", call_columns[k].name);
@@ -159,12 +162,15 @@ batch_write_sql(void)
 	fprintf(f, "WITH u AS (SELECT unnest($%d::text[]) AS app_id, unnest($%d::int8[]) AS dialpad_call_id",
 	    BP_APP + 1, BP_CALL_ID + 1);
 	for (int k = 0; k < CC_N; k++)
-		fprintf(f, ", unnest($%d::%s[]) AS %s", BP_COLS + k + 1, param_sqltype(k), call_columns[k].name);
+		fprintf(f, ", unnest($%d::%s[]) AS %s", BP_COLS + k + 1, param_sqltype(k),
+		    call_columns[k].name);
 	for (int i = 0; i < CALL_NNEWEST; i++)
-		fprintf(f, ", unnest($%d::int8[]) AS %s_event_ms", BP_NEWEST + i + 1, call_columns[newest_col[i]].name);
+		fprintf(f, ", unnest($%d::int8[]) AS %s_event_ms", BP_NEWEST + i + 1,
+		    call_columns[newest_col[i]].name);
 	fprintf(f, "), done AS (UPDATE webhook_events SET processed_at = now() WHERE id = ANY($%d::int8[])"
-	    " RETURNING 1), bad AS (UPDATE webhook_events e SET attempts = e.attempts + 1, last_error = f.err,"
-	    " next_attempt_at = CASE WHEN f.dead THEN NULL ELSE now() + f.delay * interval '1 millisecond' END,"
+	    " RETURNING 1), bad AS (UPDATE webhook_events e SET attempts = e.attempts + 1,"
+	    " last_error = f.err, next_attempt_at = CASE WHEN f.dead THEN NULL"
+	    " ELSE now() + f.delay * interval '1 millisecond' END,"
 	    " dead_at = CASE WHEN f.dead THEN now() END FROM unnest($%d::int8[], $%d::text[], $%d::int8[],"
 	    " $%d::bool[]) AS f(id, err, delay, dead) WHERE e.id = f.id RETURNING 1),",
 	    BP_DONE + 1, BP_FAIL_ID + 1, BP_FAIL_ERR + 1, BP_FAIL_DELAY + 1, BP_FAIL_DEAD + 1);
@@ -498,7 +504,8 @@ batch_render_rows(struct batch *b)
 			int k = b->newest_col[j];
 
 			if (any[k])
-				put_i64(&p[BP_NEWEST + j], r->col[k].set ? r->at[k] : (struct opt_i64){ false, 0 });
+				put_i64(&p[BP_NEWEST + j], r->col[k].set ? r->at[k] :
+				    (struct opt_i64){ false, 0 });
 		}
 	}
 }

@@ -86,7 +86,7 @@ struct batch {
 	size_t			 field_error_events;	/* events with at least one */
 	struct arena		 arena;
 	struct payload_map	 map;
-	int			 newest_col[CALL_NNEWEST];	/* BP_NEWEST + i is column newest_col[i]'s */
+	int			 newest_col[CALL_NNEWEST];	/* BP_NEWEST + i: its provenance */
 	struct pgarray		 param[BATCH_NPARAMS];
 	const char		*values[BATCH_NPARAMS];
 	int			 lengths[BATCH_NPARAMS], formats[BATCH_NPARAMS];

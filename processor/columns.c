@@ -106,8 +106,8 @@ call_columns_check_table(const struct call_column *t, size_t n, char *err, size_
 		for (size_t j = 0; j < k; j++)
 			if (strcmp(t[k].name, t[j].name) == 0 ||
 			    (t[k].path[0] != '\0' && strcmp(t[k].path, t[j].path) == 0)) {
-				util_set_err(err, errlen, "columns %s and %s share a name or a path", t[j].name,
-				    t[k].name);
+				util_set_err(err, errlen, "columns %s and %s share a name or a path",
+				    t[j].name, t[k].name);
 				return -1;
 			}
 	}

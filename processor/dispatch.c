@@ -70,9 +70,10 @@ static const char *const dialpad_states[] = {
 
 /*
  * Event types ingest can store that have no handler (yet): a call event
- * whose state ingest could not read, and Dialpad's other event kinds. Skipped events of these types are counted
- * under their own metrics label; any other type under "other", so a flood of
- * invented types cannot create unbounded metric series. Sorted (checked by
+ * whose state ingest could not read, and Dialpad's other event kinds.
+ * Skipped events of these types are counted under their own metrics label;
+ * any other type under "other", so a flood of invented types cannot create
+ * unbounded metric series. Sorted (checked by
  * dispatch_check) for bsearch.
  */
 static const char *const dispatch_unhandled_rows[] = {

@@ -71,7 +71,8 @@ map_sort(struct payload_key *keys, size_t n, char *err, size_t errlen)
 	qsort(keys, n, sizeof(*keys), key_cmp);
 	for (size_t i = 1; i < n; i++)
 		if (key_cmp(&keys[i - 1], &keys[i]) == 0) {
-			util_set_err(err, errlen, "payload field %.*s is read twice", (int)keys[i].len, keys[i].name);
+			util_set_err(err, errlen, "payload field %.*s is read twice", (int)keys[i].len,
+			    keys[i].name);
 			return -1;
 		}
 	return 0;
@@ -89,7 +90,8 @@ map_add_nested(struct payload_map *m, int k, const char *dot, char *err, size_t 
 		return map_add(m->target, &m->ntarget, dot + 1, sublen, k, err, errlen);
 	if (objlen == 7 && memcmp(c->path, "contact", 7) == 0)
 		return map_add(m->contact, &m->ncontact, dot + 1, sublen, k, err, errlen);
-	util_set_err(err, errlen, "column %s reads an object handlers.c does not know (%s)", c->name, c->path);
+	util_set_err(err, errlen, "column %s reads an object handlers.c does not know (%s)", c->name,
+	    c->path);
 	return -1;
 }
 
@@ -111,7 +113,8 @@ payload_map_init(struct payload_map *m, char *err, size_t errlen)
 		    map_add_nested(m, k, dot, err, errlen) != 0)
 			return -1;
 	}
-	if (map_sort(m->top, m->ntop, err, errlen) != 0 || map_sort(m->target, m->ntarget, err, errlen) != 0 ||
+	if (map_sort(m->top, m->ntop, err, errlen) != 0 ||
+	    map_sort(m->target, m->ntarget, err, errlen) != 0 ||
 	    map_sort(m->contact, m->ncontact, err, errlen) != 0)
 		return -1;
 	return 0;
@@ -422,7 +425,8 @@ get_recordings(const struct payload_spans *s, struct arena *a, struct handler_ou
 		if (parse_value(CT_TEXT, &v, a, &link) != 0)
 			out->field_errors[PF_VOICEMAIL_LINK]++;
 		else if (link.set)
-			add_recording(out, (struct call_recording){ .url = link.s, .recording_type = "voicemail" });
+			add_recording(out, (struct call_recording){ .url = link.s,
+			    .recording_type = "voicemail" });
 	}
 	if (present(s, PF_RECORDING_URL, &v))
 		recording_urls(&v, a, out);
@@ -487,7 +491,8 @@ derive(const struct handler_input *in, struct call_row *row)
 		rank = CALL_STATUS_ENDED;
 	c[CC_status] = (struct call_value){ .set = rank > 0, .i = rank };
 	c[CC_seen_blocked] = (struct call_value){ .set = true, .i = (in->flags & CALL_SEEN_BLOCKED) != 0 };
-	c[CC_seen_voicemail] = (struct call_value){ .set = true, .i = (in->flags & CALL_SEEN_VOICEMAIL) != 0 };
+	c[CC_seen_voicemail] = (struct call_value){ .set = true,
+	    .i = (in->flags & CALL_SEEN_VOICEMAIL) != 0 };
 	for (int k = 0; k < CC_N; k++)
 		if (call_columns[k].rule == MR_NEWEST && c[k].set)
 			row->at[k] = (struct opt_i64){ c[CC_last_event_at].set, c[CC_last_event_at].i };

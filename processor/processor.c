@@ -123,7 +123,8 @@ proc_send(struct processor *p, enum proc_state st, struct proc_stmt q)
 		rc = pgconn_query(p->db, q.sql, q.nparams, q.values, q.lengths, q.formats, proc_step_done, p);
 		break;
 	case PGCONN_PREPARED:
-		rc = pgconn_query_prepared(p->db, q.nparams, q.values, q.lengths, q.formats, proc_step_done, p);
+		rc = pgconn_query_prepared(p->db, q.nparams, q.values, q.lengths, q.formats, proc_step_done,
+		    p);
 		break;
 	case PGCONN_PREPARE:		/* pgconn's own step, never ours */
 		break;
@@ -310,7 +311,8 @@ proc_log_field_errors(const struct batch *b)
 		if (b->out.field_errors[f] > 0)
 			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s:%" PRIu32, o ? "," : "",
 			    payload_field_name(f), b->out.field_errors[f]);
-	log_warn("ignored optional fields of the wrong type|events=%zu fields=%s", b->field_error_events, list);
+	log_warn("ignored optional fields of the wrong type|events=%zu fields=%s", b->field_error_events,
+	    list);
 }
 
 /* Log each failure of a committed batch (the reason is the handler's, with its class prefix). */

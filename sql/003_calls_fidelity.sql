@@ -84,7 +84,7 @@ CREATE TABLE call_recordings (
 	dialpad_call_id	bigint NOT NULL,
 	url		text COLLATE "C" NOT NULL,
 	recording_id	text,
-	recording_type	text,		-- callrecording, admincallrecording, voicemail, or NULL (untyped)
+	recording_type	text,		-- callrecording, admincallrecording, voicemail, NULL
 	duration_ms	bigint,
 	started_at	timestamptz,
 	CONSTRAINT call_recordings_leg_url UNIQUE (app_id, dialpad_call_id, url)

@@ -44,8 +44,9 @@ static const char *
 dead_class_meaning(const char *cls)
 {
 	if (strcmp(cls, "data") == 0)
-		return "the payload cannot be used (no usable call_id, or not a JSON object): dead at the first "
-		    "attempt, never retried; retrying gives the same answer unless a new release reads it";
+		return "the payload cannot be used (no usable call_id, or not a JSON object): dead at "
+		    "the first attempt, never retried; retrying gives the same answer unless a new "
+		    "release reads it";
 	if (strcmp(cls, "database") == 0)
 		return "PostgreSQL refused this event's write on each attempt (retried with backoff up to "
 		    "DIALHOOK_MAX_ATTEMPTS); retry once the cause is fixed";
@@ -69,8 +70,8 @@ dead_list_run(PGconn *pq, const struct ctl_filter *f, int64_t limit, int json)
 		goto out;
 	ctl_buf_reset(&sql);
 	ctl_buf_printf(&sql, "SELECT id, event_type, app_id, attempts, coalesce(last_error, ''), "
-	    DEAD_TIME("received_at") ", " DEAD_TIME("dead_at") ", " DEAD_CLASS " %s ORDER BY dead_at DESC, id DESC",
-	    where.p);
+	    DEAD_TIME("received_at") ", " DEAD_TIME("dead_at") ", " DEAD_CLASS
+	    " %s ORDER BY dead_at DESC, id DESC", where.p);
 	if (limit > 0)
 		ctl_buf_printf(&sql, " LIMIT %" PRId64, limit);
 	if ((list = ctl_exec(pq, "dead list", sql.p, nparams, params, PGRES_TUPLES_OK)) == NULL)
@@ -95,8 +96,8 @@ dead_list_run(PGconn *pq, const struct ctl_filter *f, int64_t limit, int json)
 		for (int i = 0; i < PQntuples(list); i++)
 			if ((int)strlen(PQgetvalue(list, i, 1)) > w)
 				w = (int)strlen(PQgetvalue(list, i, 1));
-		printf("%-10s %-*s %8s %-8s %-24s %-24s %s\n", "ID", w, "TYPE", "ATTEMPTS", "CLASS", "RECEIVED",
-		    "DEAD", "LAST ERROR");
+		printf("%-10s %-*s %8s %-8s %-24s %-24s %s\n", "ID", w, "TYPE", "ATTEMPTS", "CLASS",
+		    "RECEIVED", "DEAD", "LAST ERROR");
 		for (int i = 0; i < PQntuples(list); i++)
 			printf("%-10s %-*s %8s %-8s %-24s %-24s %s\n", PQgetvalue(list, i, 0), w,
 			    PQgetvalue(list, i, 1), PQgetvalue(list, i, 3), PQgetvalue(list, i, 7),
@@ -203,7 +204,8 @@ dead_show_run(PGconn *pq, const char *id)
 	if (PQgetisnull(res, 0, 8))
 		printf("(not a dead letter)\n");
 	else
-		printf("%-16s %s: %s\n", "class", PQgetvalue(res, 0, 11), dead_class_meaning(PQgetvalue(res, 0, 11)));
+		printf("%-16s %s: %s\n", "class", PQgetvalue(res, 0, 11),
+		    dead_class_meaning(PQgetvalue(res, 0, 11)));
 	printf("payload:\n");
 	ctl_json_pretty(stdout, PQgetvalue(res, 0, 10));
 	PQclear(res);

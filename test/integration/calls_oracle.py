@@ -18,9 +18,9 @@ ACTIVE = {"call.started", "call.connected", "call.hold", "call.parked", "call.me
           "call.barge", "call.monitor", "call.eavesdrop"}
 ENDED = {"call.ended", "call.hangup", "call.missed", "call.voicemail", "call.blocked"}
 POSTCALL = {"call.admin", "call.admin_recording", "call.ai_playbook", "call.call_transcription", "call.csat",
-            "call.dispositions", "call.pcsat", "call.postcall", "call.recap_action_items", "call.recap_outcome",
-            "call.recap_purposes", "call.recap_summary", "call.recording", "call.recording.completed",
-            "call.transcription", "call.voicemail_uploaded"}
+            "call.dispositions", "call.pcsat", "call.postcall", "call.recap_action_items",
+            "call.recap_outcome", "call.recap_purposes", "call.recap_summary", "call.recording",
+            "call.recording.completed", "call.transcription", "call.voicemail_uploaded"}
 HANDLED = RINGING | ACTIVE | ENDED | POSTCALL
 STATUS = {1: "ringing", 2: "active", 3: "ended"}
 

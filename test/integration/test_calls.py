@@ -108,7 +108,8 @@ T0 = 1767261600000
 CID = 5850000000000001
 BASE = {"call_id": CID, "direction": "inbound", "external_number": "+14155550123",
         "internal_number": "+14155550100", "date_started": T0,
-        "contact": {"id": 6100000000000001, "type": "local", "name": "(415) 555-0123", "phone": "+14155550123"},
+        "contact": {"id": 6100000000000001, "type": "local", "name": "(415) 555-0123",
+                    "phone": "+14155550123"},
         "target": {"id": 5200000000000001, "type": "user", "name": "Ana Ortiz", "email": "ana@example.com",
                    "office_id": 5100000000000001}}
 
@@ -117,8 +118,8 @@ def ev(state, ts, base=BASE, **kw):
     return ("call." + state, dict(base, state=state, event_timestamp=ts, **kw))
 
 
-REC = {"id": "4800000000000001", "recording_type": "callrecording", "duration": 179500.0, "start_time": T0 + 8800,
-       "url": "https://dialpad.example.invalid/recordings/4800000000000001.mp3"}
+REC = {"id": "4800000000000001", "recording_type": "callrecording", "duration": 179500.0,
+       "start_time": T0 + 8800, "url": "https://dialpad.example.invalid/recordings/4800000000000001.mp3"}
 ANSWERED = dict(date_connected=T0 + 8300)
 ENDED = dict(ANSWERED, date_ended=T0 + 188300, duration=180000.0, total_duration=188300.0, talk_time=179000,
              hold_time=1000, mos_score=4.41, was_recorded=True)
@@ -181,7 +182,8 @@ def test_voicemail_with_transcript(daemons, db, sql):
     events = [
         ev("ringing", T0 + 900),
         ev("voicemail", T0 + 62100, **done),
-        ev("voicemail_uploaded", T0 + 70511, **done, voicemail_link=vm, voicemail_recording_id="4900000000000004",
+        ev("voicemail_uploaded", T0 + 70511, **done, voicemail_link=vm,
+           voicemail_recording_id="4900000000000004",
            recording_details=[{"id": "4900000000000004", "recording_type": "voicemail", "url": vm,
                                "duration": 31000, "start_time": T0 + 30000}]),
         ev("transcription", T0 + 130000, **done, transcription_text="Hi, it's Sam, please call me back."),
@@ -226,7 +228,8 @@ def test_call_center_operator_moves_to_the_answering_agent(daemons, db, sql):
     calls, _ = check_all_orders(daemons, db, sql, events, max_orders=300, batch_sizes=(1, 3, 500))
     cc = row_of(calls, CC)
     assert cc["operator_call_id"] == AGENT_B
-    assert (cc["outcome"], cc["queued_at"], cc["group_id"]) == ("answered", T0 + 300, "CallCenter:5300000000000001")
+    assert (cc["outcome"], cc["queued_at"]) == ("answered", T0 + 300)
+    assert cc["group_id"] == "CallCenter:5300000000000001"
     assert row_of(calls, AGENT_A)["outcome"] == "missed"
     assert row_of(calls, AGENT_B)["outcome"] == "answered"
     # one human call: the agents' legs hang off the call-center leg
@@ -252,9 +255,9 @@ def test_three_recordings_on_one_leg(daemons, db, sql):
         ev("admin_recording", T0 + 270230, **ENDED, recording_details=[admin]),
     ]
     calls, recs = check_all_orders(daemons, db, sql, events)
-    assert [(r[1], r[3]) for r in recs] == [("https://dialpad.example.invalid/r/1.mp3", "callrecording"),
-                                           ("https://dialpad.example.invalid/r/2.mp3", "callrecording"),
-                                           ("https://dialpad.example.invalid/r/admin.mp3", "admincallrecording")]
+    r = "https://dialpad.example.invalid/r/"
+    assert [(x[1], x[3]) for x in recs] == [(r + "1.mp3", "callrecording"), (r + "2.mp3", "callrecording"),
+                                           (r + "admin.mp3", "admincallrecording")]
     r = row_of(calls, CID)
     assert r["recording_url"] == "https://dialpad.example.invalid/r/admin.mp3" and r["state"] == "hangup"
 
@@ -284,7 +287,8 @@ def test_timestamps_beyond_2_53_agree_in_every_batching(daemons, db, sql):
     ]
     calls, _ = check_all_orders(daemons, db, sql, events)
     r = row_of(calls, CID)
-    assert (r["state"], r["operator_call_id"], r["last_event_at"], r["ended_at"]) == ("hangup", 1, big + 1, big + 1)
+    assert (r["state"], r["operator_call_id"]) == ("hangup", 1)
+    assert (r["last_event_at"], r["ended_at"]) == (big + 1, big + 1)
     assert r["started_at"] == T0 and r["answered_at"] == big - 5      # the earliest date_started
     assert query(sql, "SELECT count(DISTINCT last_event_at) FROM calls") == [(1,)]
 
@@ -292,10 +296,10 @@ def test_timestamps_beyond_2_53_agree_in_every_batching(daemons, db, sql):
 # ---------------------------------------------------------------- every column, random events
 
 STATES = ["calling", "ringing", "preanswer", "queued", "connected", "hold", "parked", "merged", "takeover",
-          "barge", "monitor", "eavesdrop", "admin", "admin_recording", "blocked", "hangup", "missed", "postcall",
-          "voicemail", "voicemail_uploaded", "recording", "transcription", "call_transcription", "csat",
-          "pcsat", "dispositions", "recap_summary", "recap_outcome", "recap_purposes", "recap_action_items",
-          "ai_playbook"]
+          "barge", "monitor", "eavesdrop", "admin", "admin_recording", "blocked", "hangup", "missed",
+          "postcall", "voicemail", "voicemail_uploaded", "recording", "transcription", "call_transcription",
+          "csat", "pcsat", "dispositions", "recap_summary", "recap_outcome", "recap_purposes",
+          "recap_action_items", "ai_playbook"]
 TEXTS = ["a", "b", "B", "a b", "é", "", "q\"x\\", "NULL"]
 
 
@@ -339,7 +343,8 @@ def random_event(rng, cid):
     if rng.random() < 0.3:
         p["recording_details"] = [{"id": rng.choice(["r1", 2, None]), "url": rng.choice(["u1", "u2", ""]),
                                    "recording_type": rng.choice(["callrecording", "voicemail", None]),
-                                   "duration": rng.choice([5, 6.5, None]), "start_time": rng.choice([T0, None])}
+                                   "duration": rng.choice([5, 6.5, None]),
+                                   "start_time": rng.choice([T0, None])}
                                   for _ in range(rng.randint(0, 3))]
     if rng.random() < 0.2:
         p["recording_url"] = rng.choice(["u1", ["u2", "u3"], ["u1", 5]])
@@ -374,7 +379,8 @@ def test_every_column_c_merge_equals_sql_merge(daemons, db, sql):
 def test_wrong_typed_fields_are_counted_and_the_event_processed(daemons, db, sql):
     events = [
         ("call.hangup", {"call_id": 1, "state": "hangup", "recording_url": ["https://x.invalid/a", 5],
-                         "duration": -1, "target": {"office_id": 1.5, "name": "kept"}, "event_timestamp": 10}),
+                         "duration": -1, "target": {"office_id": 1.5, "name": "kept"},
+                         "event_timestamp": 10}),
         ("call.hangup", {"call_id": 2, "state": "hangup", "date_started": "yesterday", "labels": "vip"}),
         ("call.ringing", {"call_id": 3, "state": "ringing", "direction": "inbound"}),
     ]
@@ -448,8 +454,8 @@ def test_upgrade_from_002_then_reprocess_fills_the_new_columns(daemons, fresh_db
     r = run_ctl(fresh_db, "reprocess", "--all")
     assert r.returncode == 0 and "reset 5 events to due" in r.stdout, r.stdout + r.stderr
     run_once(daemons, fresh_db)
-    got = query(c, "SELECT state, outcome, talk_time_ms, recap_summary, contact_name, first_rang_at IS NOT NULL"
-                   " FROM calls")
+    got = query(c, "SELECT state, outcome, talk_time_ms, recap_summary, contact_name,"
+                   " first_rang_at IS NOT NULL FROM calls")
     assert got == [("hangup", "answered", 179000, "Moved the appointment.", "(415) 555-0123", True)]
     assert query(c, "SELECT url, recording_type FROM call_recordings") == [(REC["url"], "callrecording")]
     # the backfilled row is the row a fresh build gives

@@ -83,7 +83,8 @@ test_groups_and_renders(void **state)
 	(void)state;
 	assert_int_equal(batch_init(&b, err, sizeof(err)), 0);
 	batch_begin(&b, 8, 4096);
-	add(&b, 11, "call.hangup", "{\"call_id\":2,\"state\":\"hangup\",\"event_timestamp\":9,\"duration\":5}", 0);
+	add(&b, 11, "call.hangup", "{\"call_id\":2,\"state\":\"hangup\",\"event_timestamp\":9,"
+	    "\"duration\":5}", 0);
 	add(&b, 12, "call.ringing", "{\"call_id\":1,\"state\":\"ringing\",\"event_timestamp\":3,"
 	    "\"target\":{\"name\":\"A \\\"q\\\" \\\\ b\"}}", 0);
 	add(&b, 13, "call.unknown", "{\"call_id\":1}", 0);
@@ -92,8 +93,8 @@ test_groups_and_renders(void **state)
 	add(&b, 15, "call.hangup", "{\"state\":\"hangup\"}", 0);
 	add(&b, 16, "call.hangup", "{\"state\":\"hangup\"}", 2);
 	add(&b, 17, "call.hangup", "not json", 0);
-	add(&b, 18, "call.recap_summary", "{\"call_id\":3,\"date_started\":\"x\",\"event_timestamp\":9007199254740993,"
-	    "\"labels\":[\"a b\"]}", 0);
+	add(&b, 18, "call.recap_summary", "{\"call_id\":3,\"date_started\":\"x\","
+	    "\"event_timestamp\":9007199254740993,\"labels\":[\"a b\"]}", 0);
 	batch_finish(&b);
 	assert_int_equal(b.n, 8);
 	assert_int_equal(b.nrows, 4);
@@ -144,15 +145,18 @@ test_recordings_merge(void **state)
 	(void)state;
 	assert_int_equal(batch_init(&b, err, sizeof(err)), 0);
 	batch_begin(&b, 4, 4096);
-	add(&b, 1, "call.recording", "{\"call_id\":5,\"recording_url\":[\"https://x.invalid/b\",\"https://x.invalid/a\"]}", 0);
+	add(&b, 1, "call.recording", "{\"call_id\":5,\"recording_url\":[\"https://x.invalid/b\","
+	    "\"https://x.invalid/a\"]}", 0);
 	add(&b, 2, "call.recording", "{\"call_id\":5,\"recording_details\":[{\"url\":\"https://x.invalid/a\","
 	    "\"id\":\"r1\",\"recording_type\":\"callrecording\",\"duration\":1500.5,\"start_time\":77}]}", 0);
-	add(&b, 3, "call.voicemail_uploaded", "{\"call_id\":4,\"voicemail_link\":\"https://x.invalid/v\"}", 0);
+	add(&b, 3, "call.voicemail_uploaded", "{\"call_id\":4,\"voicemail_link\":\"https://x.invalid/v\"}",
+	    0);
 	add(&b, 4, "call.recording", "{\"call_id\":5,\"recording_url\":\"https://x.invalid/a\"}", 0);
 	batch_finish(&b);
 	assert_int_equal(b.out.nrecs, 3);
 	assert_string_equal(show(&b, BP_REC + 1), "{4,5,5}");
-	assert_string_equal(show(&b, BP_REC + 2), "{https://x.invalid/v,https://x.invalid/a,https://x.invalid/b}");
+	assert_string_equal(show(&b, BP_REC + 2),
+	    "{https://x.invalid/v,https://x.invalid/a,https://x.invalid/b}");
 	assert_string_equal(show(&b, BP_REC + 3), "{NULL,r1,NULL}");
 	assert_string_equal(show(&b, BP_REC + 4), "{voicemail,callrecording,NULL}");
 	assert_string_equal(show(&b, BP_REC + 5), "{NULL,1501,NULL}");

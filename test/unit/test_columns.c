@@ -116,7 +116,8 @@ test_write_sql_from_the_table(void **state)
 		assert_non_null(strstr(sql, want));
 		switch (c->rule) {
 		case MR_RANK:
-			snprintf(want, sizeof(want), "%s = (ARRAY['ringing','active','ended'])[GREATEST(", c->name);
+			snprintf(want, sizeof(want), "%s = (ARRAY['ringing','active','ended'])[GREATEST(",
+			    c->name);
 			break;
 		case MR_GREATEST:
 		case MR_OR:
@@ -126,14 +127,16 @@ test_write_sql_from_the_table(void **state)
 			snprintf(want, sizeof(want), "%s = LEAST(c.%s", c->name, c->name);
 			break;
 		case MR_NEWEST:
-			snprintf(want, sizeof(want), "%s = CASE WHEN (EXCLUDED.%s IS NOT NULL AND (c.%s IS NULL OR "
-			    "(coalesce(EXCLUDED.%s_event_ms, ", c->name, c->name, c->name, c->name);
-			assert_non_null(strstr(sql, want));
-			snprintf(want, sizeof(want), ", %s_event_ms = CASE WHEN (EXCLUDED.%s IS NOT NULL", c->name,
+			snprintf(want, sizeof(want), "%s = CASE WHEN (EXCLUDED.%s IS NOT NULL AND "
+			    "(c.%s IS NULL OR (coalesce(EXCLUDED.%s_event_ms, ", c->name, c->name, c->name,
 			    c->name);
+			assert_non_null(strstr(sql, want));
+			snprintf(want, sizeof(want), ", %s_event_ms = CASE WHEN (EXCLUDED.%s IS NOT NULL",
+			    c->name, c->name);
 			break;
 		case MR_DERIVED:
-			snprintf(want, sizeof(want), "%s = CASE WHEN 'ended' IN (c.status, EXCLUDED.status)", c->name);
+			snprintf(want, sizeof(want), "%s = CASE WHEN 'ended' IN (c.status, EXCLUDED.status)",
+			    c->name);
 			break;
 		}
 		assert_non_null(strstr(sql, want));

@@ -72,9 +72,9 @@ static void
 test_classes_mean_what_the_states_mean(void **state)
 {
 	static const char *const ended[] = { "call.hangup", "call.missed", "call.voicemail", "call.blocked" };
-	static const char *const after[] = { "call.recording", "call.admin_recording", "call.voicemail_uploaded",
-		"call.transcription", "call.call_transcription", "call.recap_summary", "call.csat",
-		"call.postcall", "call.dispositions", "call.ai_playbook" };
+	static const char *const after[] = { "call.recording", "call.admin_recording",
+		"call.voicemail_uploaded", "call.transcription", "call.call_transcription",
+		"call.recap_summary", "call.csat", "call.postcall", "call.dispositions", "call.ai_playbook" };
 
 	(void)state;
 	for (size_t i = 0; i < DH_ARRAY_LEN(ended); i++)

@@ -532,7 +532,8 @@ test_every_type_contributes_every_field(void **state)
 		struct call_row r = ok(t[i].event_type, F9);
 
 		for (int k = 0; k < CC_N; k++) {
-			if (k == CC_state || k == CC_seen_blocked || k == CC_seen_voicemail || k == CC_outcome)
+			if (k == CC_state || k == CC_seen_blocked || k == CC_seen_voicemail ||
+			    k == CC_outcome)
 				continue;
 			assert_int_equal(r.col[k].set, ref.col[k].set);
 		}
@@ -593,13 +594,16 @@ test_member_semantics(void **state)
 	struct call_row r;
 
 	(void)state;
-	r = ok("call.hangup", "{\"call_id\":1,\"state\":\"a\",\"call_id\":2, \"nested\":{\"call_id\":9,\"s\":\"}\"}}");
+	r = ok("call.hangup", "{\"call_id\":1,\"state\":\"a\",\"call_id\":2, "
+	    "\"nested\":{\"call_id\":9,\"s\":\"}\"}}");
 	assert_int_equal(r.call_id, 2);
-	r = ok("call.hangup", "{\"call\\u005fid\":3,\"direction\":\"in\\\"x\",\"target\":{\"n\\u0061me\":\"A\"}}");
+	r = ok("call.hangup", "{\"call\\u005fid\":3,\"direction\":\"in\\\"x\","
+	    "\"target\":{\"n\\u0061me\":\"A\"}}");
 	assert_int_equal(r.call_id, 3);
 	assert_s(r, direction, "in\"x");
 	assert_s(r, target_name, "A");
-	r = ok("call.hangup", " { \"call_id\" : 4 , \"x\\u0041\" : [1,{\"call_id\":8}] , \"date_ended\" : 7 } ");
+	r = ok("call.hangup", " { \"call_id\" : 4 , \"x\\u0041\" : [1,{\"call_id\":8}] , "
+	    "\"date_ended\" : 7 } ");
 	assert_int_equal(r.call_id, 4);
 	assert_i(r, ended_at, 7);
 	r = ok("call.hangup", "{\"call_id\":5,\"direction\":\"in\",\"direction\":null}");
@@ -695,15 +699,18 @@ test_timestamps(void **state)
 	struct call_row r;
 
 	(void)state;
-	r = ok("call.hangup", "{\"call_id\":1,\"event_timestamp\":9007199254740993,\"date_ended\":9007199254740992}");
+	r = ok("call.hangup", "{\"call_id\":1,\"event_timestamp\":9007199254740993,"
+	    "\"date_ended\":9007199254740992}");
 	assert_i(r, last_event_at, 9007199254740993LL);
 	assert_i(r, ended_at, 9007199254740992LL);
 	assert_true(r.at[CC_state].v == 9007199254740993LL);
-	r = ok("call.hangup", "{\"call_id\":1,\"date_started\":-210866803200000,\"date_ended\":9224318015999999}");
+	r = ok("call.hangup", "{\"call_id\":1,\"date_started\":-210866803200000,"
+	    "\"date_ended\":9224318015999999}");
 	assert_i(r, started_at, -210866803200000LL);
 	assert_i(r, ended_at, 9224318015999999LL);
 	assert_int_equal(nerrors(), 0);
-	r = ok("call.hangup", "{\"call_id\":1,\"date_started\":-210866803200001,\"date_ended\":9224318016000000}");
+	r = ok("call.hangup", "{\"call_id\":1,\"date_started\":-210866803200001,"
+	    "\"date_ended\":9224318016000000}");
 	assert_unset(r, started_at);
 	assert_unset(r, ended_at);
 	assert_int_equal(nerrors(), 2);
@@ -770,7 +777,7 @@ test_merge_permutations(void **state)
 		perm[i] = i;
 	ref = fold(rows, perm, 5);
 	assert_i(ref, status, CALL_STATUS_ENDED);
-	assert_s(ref, state, "hangup");		/* the newest live event, not the later recap or survey */
+	assert_s(ref, state, "hangup");		/* the newest live event, not a later recap */
 	assert_i(ref, last_event_at, 1767262100000LL);
 	assert_s(ref, target_name, "Ana Ortiz");	/* newest: the hangup's, not the queued leg's */
 	assert_s(ref, labels, "{vip}");		/* newest: the survey's */
@@ -834,7 +841,8 @@ test_merge_state(void **state)
 	r[0] = ok("call.ringing", "{\"call_id\":1,\"state\":\"ringing\",\"event_timestamp\":5}");
 	r[1] = ok("call.hangup", "{\"call_id\":1,\"state\":\"hangup\",\"event_timestamp\":10}");
 	r[2] = ok("call.recording", "{\"call_id\":1,\"state\":\"recording\",\"event_timestamp\":50}");
-	r[3] = ok("call.voicemail_uploaded", "{\"call_id\":1,\"state\":\"voicemail_uploaded\",\"event_timestamp\":60}");
+	r[3] = ok("call.voicemail_uploaded", "{\"call_id\":1,\"state\":\"voicemail_uploaded\","
+	    "\"event_timestamp\":60}");
 	for (int k = 0; k < 24; k++) {
 		permutation(k, 4, perm);
 		struct call_row acc = fold(r, perm, 4);
