@@ -303,6 +303,7 @@ batch_add(struct batch *b, int64_t id, const char *app_id, const char *event_typ
 
 /* ---------------------------------------------------------------- grouping */
 
+/* qsort: row pointers by (app_id, call_id): the upsert's lock order. */
 static int
 row_ptr_cmp(const void *a, const void *b)
 {
@@ -327,6 +328,7 @@ batch_group_rows(struct batch *b)
 	b->nmerged = out;
 }
 
+/* Byte-order comparison where NULL sorts below every string. */
 static int
 str_cmp_null(const char *a, const char *b)
 {
@@ -335,6 +337,7 @@ str_cmp_null(const char *a, const char *b)
 	return strcmp(a, b);
 }
 
+/* qsort: recordings by (app_id, call_id, url), url in byte order: the upsert's lock order. */
 static int
 rec_cmp(const void *x, const void *y)
 {
@@ -346,6 +349,7 @@ rec_cmp(const void *x, const void *y)
 	return c != 0 ? c : strcmp(a->url, b->url);
 }
 
+/* The greater of two optional values, an unset one ignored. */
 static struct opt_i64
 opt_max(struct opt_i64 a, struct opt_i64 b)
 {
@@ -385,6 +389,7 @@ batch_group_recordings(struct batch *b)
 
 /* ---------------------------------------------------------------- rendering */
 
+/* Append a text element (NULL when not set or s is NULL). */
 static void
 put_text(struct pgarray *p, bool set, const char *s)
 {
@@ -394,6 +399,7 @@ put_text(struct pgarray *p, bool set, const char *s)
 		pgarray_add_null(p);
 }
 
+/* Append an int8 element (NULL when not set). */
 static void
 put_i64(struct pgarray *p, struct opt_i64 v)
 {
