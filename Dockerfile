@@ -33,7 +33,9 @@ ENV DIALHOOK_LISTEN=0.0.0.0:8080 \
 EXPOSE 8080 9090
 # GET /healthz of whichever daemon is PID 1 (ingest on DIALHOOK_LISTEN's port,
 # the processor on DIALHOOK_METRICS_LISTEN's port), with bash's /dev/tcp: no
-# curl in the image.
+# curl in the image. One-shot containers (migrate, a purge job) serve nothing:
+# they turn it off (compose `healthcheck: disable: true`, `docker run
+# --no-healthcheck`), or they would show as starting and then unhealthy.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["bash", "-c", "case $(cat /proc/1/comm) in dialhook-proces*) a=${DIALHOOK_METRICS_LISTEN:-127.0.0.1:9090};; *) a=${DIALHOOK_LISTEN:-0.0.0.0:8080};; esac; exec 3<>/dev/tcp/127.0.0.1/${a##*:} && printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3 && read -r -t 2 s <&3 && [[ $s == *' 200 '* ]]"]
 CMD ["dialhook-ingest"]

@@ -9,6 +9,8 @@
 #   make fuzz         every libFuzzer target for FUZZ_SECONDS (default 60)
 #   make faults       the full fault-injection suite (docs/reliability.md)
 #   make docs-config  regenerate the option table in docs/configuration.md
+#   make compose-check   build the image, run docker-compose.yml for real (Docker or the
+#                     podman harness; root, minutes; not part of make check)
 
 # What the binaries link. cJSON is test-only: the tests' oracle for common/json
 # (docs/development.md says why the daemons do not parse with it).
@@ -58,7 +60,7 @@ BINARIES   := $(if $(wildcard ingest/main.c),$(BIN)/dialhook-ingest) \
               $(if $(wildcard processor/main.c),$(BIN)/dialhook-processor) $(BIN)/dialhookctl
 
 .PHONY: all deps check unit integration run clean bench bench-ingest \
-        bench-processor fuzz faults docs-config
+        bench-processor fuzz faults docs-config compose-check
 .DEFAULT_GOAL := all
 # keep the unit tests' objects (otherwise make deletes them as intermediates)
 .SECONDARY:
@@ -143,6 +145,12 @@ docs-config: $(BIN)/dialhookctl
 	    /<!-- config-table:end -->/ { skip = 0 } !skip { print }' docs/configuration.md > build/configuration.md
 	@mv build/configuration.md docs/configuration.md
 	@echo "docs/configuration.md updated"
+
+# The image and docker-compose.yml run for real, end to end (test/compose-check.sh):
+# through DOCKER_HOST / a local Docker, else ../shared/tools/containers/compose-harness.sh.
+# Prints "N passed, N failed"; docs/development.md says when to run it.
+compose-check:
+	@bash test/compose-check.sh
 
 # Benchmarks (not tests): each script prints its figures and the command line;
 # docs/benchmarks.md records them. bench-plots runs the sweeps behind the

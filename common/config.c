@@ -23,6 +23,8 @@ const struct cfg_option cfg_options[] = {
 	  CFG_ALL, 0, "debug, info, warn or error" },
 	{ "DIALHOOK_LOG_FORMAT", "log-format", CFG_STR, OFF(log_format), "text", 0, 0,
 	  CFG_ALL, 0, "text (key=value) or json, one line per event on stderr" },
+	{ "DIALHOOK_RESOLV_CONF", "resolv-conf", CFG_STR, OFF(resolv_conf), NULL, 0, 0,
+	  CFG_ALL, 0, "resolv.conf for looking up the database host without blocking (nameserver may be IP:port); unset = /etc/resolv.conf" },
 
 	{ "DIALHOOK_LISTEN", "listen", CFG_STR, OFF(listen), "0.0.0.0:8080", 0, 0,
 	  CFG_INGEST, 0, "address:port to serve webhooks on (SO_REUSEPORT: processes may share it)" },
@@ -30,7 +32,8 @@ const struct cfg_option cfg_options[] = {
 	  CFG_INGEST | CFG_CTL, CFG_SECRET,
 	  "the webhook's HS256 secret; bodies must be JWTs signed with it" },
 	{ "DIALHOOK_SECRETS_FILE", "secrets-file", CFG_STR, OFF(secrets_file), NULL, 0, 0,
-	  CFG_INGEST, 0, "file of 'app_id secret' lines: per-app secrets overriding the global one" },
+	  CFG_INGEST, 0, "file of 'app_id secret' lines: per-app secrets overriding the global one "
+	  "(mode 0600 or 0400: refused if group or others can access it)" },
 	{ "DIALHOOK_ALLOW_UNSIGNED", "allow-unsigned", CFG_BOOL, OFF(allow_unsigned), "0", 0, 1,
 	  CFG_INGEST, 0, "accept plain JSON when no secret is configured (nothing is verified)" },
 	{ "DIALHOOK_MAX_BODY", "max-body", CFG_SIZE, OFF(max_body), "1M", 64, 64 * MIB,
@@ -44,7 +47,8 @@ const struct cfg_option cfg_options[] = {
 	{ "DIALHOOK_MAX_BATCH", "max-batch", CFG_INT, OFF(max_batch), "1000", 1, 10000,
 	  CFG_INGEST, 0, "most events stored by one group commit" },
 	{ "DIALHOOK_MAX_CONNECTIONS", "max-connections", CFG_INT, OFF(max_connections), "4096", 1, 1000000,
-	  CFG_INGEST, 0, "open client connections; beyond it new ones are closed at once" },
+	  CFG_INGEST, 0, "open client connections; beyond it new ones are closed at once "
+	  "(lowered at start-up to fit the open-file limit)" },
 	{ "DIALHOOK_READ_TIMEOUT_MS", "read-timeout-ms", CFG_INT, OFF(read_timeout_ms), "10000", 100, 600000,
 	  CFG_INGEST, 0, "time a client has to send headers and body (also the idle keep-alive limit)" },
 	{ "DIALHOOK_NOTIFY_INTERVAL_MS", "notify-interval-ms", CFG_INT, OFF(notify_interval_ms), "5", 0, 10000,
@@ -53,9 +57,13 @@ const struct cfg_option cfg_options[] = {
 	  CFG_INGEST, 0, "directory of the outage spool (may be shared by replicas): events are acknowledged from it while the database is down; unset = 503 instead" },
 	{ "DIALHOOK_SPOOL_MAX_BYTES", "spool-max-bytes", CFG_SIZE, OFF(spool_max_bytes), "1G", 4 * KIB, 1024 * GIB,
 	  CFG_INGEST, 0, "spool size limit; when full, 503 as without a spool" },
+	/* one variable, two rows: the defaults differ (unset, ingest serves /metrics on DIALHOOK_LISTEN) */
+	{ "DIALHOOK_METRICS_LISTEN", "metrics-listen", CFG_STR, OFF(metrics_listen), NULL, 0, 0,
+	  CFG_INGEST, 0, "address:port of a separate listener for /metrics (and /healthz, /readyz); "
+	  "unset = /metrics is served on DIALHOOK_LISTEN" },
 
 	{ "DIALHOOK_METRICS_LISTEN", "metrics-listen", CFG_STR, OFF(metrics_listen), "127.0.0.1:9090", 0, 0,
-	  CFG_PROCESSOR, 0, "address:port of the processor's /metrics and /healthz" },
+	  CFG_PROCESSOR, 0, "address:port of the processor's /metrics, /healthz and /readyz" },
 	{ "DIALHOOK_BATCH_SIZE", "batch-size", CFG_INT, OFF(batch_size), "500", 1, 10000,
 	  CFG_PROCESSOR, 0, "events claimed per batch" },
 	{ "DIALHOOK_POLL_INTERVAL_MS", "poll-interval-ms", CFG_INT, OFF(poll_interval_ms), "2000", 10, 3600000,

@@ -40,6 +40,7 @@ struct dh_config {
 	char	*database_url;
 	char	*log_level;
 	char	*log_format;
+	char	*resolv_conf;
 	/* ingest */
 	char	*listen;
 	char	*webhook_secret;
@@ -55,8 +56,9 @@ struct dh_config {
 	int64_t	 notify_interval_ms;
 	char	*spool_dir;
 	int64_t	 spool_max_bytes;
-	/* processor */
+	/* ingest (default unset) and processor (default 127.0.0.1:9090) */
 	char	*metrics_listen;
+	/* processor */
 	int64_t	 batch_size;
 	int64_t	 poll_interval_ms;
 	int64_t	 retry_base_ms;

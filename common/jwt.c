@@ -47,6 +47,8 @@ jwt_reason(enum jwt_result r)
 		return "expired";
 	case JWT_NOT_YET_VALID:
 		return "not_yet_valid";
+	case JWT_BAD_TIME_CLAIM:
+		return "bad_time_claim";
 	}
 	return "unknown";
 }
@@ -248,34 +250,44 @@ jwt_check_signature(const struct jwt_parts *pt, const unsigned char *key,
 	return rc == 0 ? JWT_OK : JWT_BAD_SIGNATURE;
 }
 
-/* Reads claim name of obj as a number into *out. 0, or -1 if absent or
- * not a JSON number. */
+/*
+ * Reads the time claim name of obj (a NumericDate, RFC 7519) into *out. 0 if
+ * it is absent, 1 with *out set if it is a finite JSON number, -1 if it is
+ * present but anything else (a string such as "1000", null, or a number out
+ * of the double range such as 1e400): such a claim cannot be honoured, and
+ * ignoring it would let a token its issuer meant to expire live forever.
+ */
 static int
 jwt_time_claim(const struct json_index *obj, const char *name, double *out)
 {
 	struct json_span	v;
 
-	if (json_index_get(obj, name, &v) == -1 || v.kind != JSON_NUMBER)
+	if (json_index_get(obj, name, &v) == -1)
+		return 0;
+	if (v.kind != JSON_NUMBER || json_span_double(&v, out) == -1)
 		return -1;
-	return json_span_double(&v, out);
+	return 1;
 }
 
 /* Checks that the claims are a JSON object, then exp, nbf and iat. */
 static enum jwt_result
 jwt_check_claims(const struct jwt_parts *pt, int64_t now_s)
 {
+	static const char *const names[] = { "exp", "nbf", "iat" };
 	struct json_span	root;
 	struct json_index	ix;
-	double			now = (double)now_s, t;
+	double			now = (double)now_s, t[3];
+	int			has[3];
 
 	if (json_root((const char *)pt->dec[1], pt->declen[1], &root) == -1 ||
 	    root.kind != JSON_OBJECT || json_index_build(&root, &ix) == -1)
 		return JWT_MALFORMED;
-	if (jwt_time_claim(&ix, "exp", &t) == 0 && now >= t)
+	for (size_t i = 0; i < 3; i++)
+		if ((has[i] = jwt_time_claim(&ix, names[i], &t[i])) == -1)
+			return JWT_BAD_TIME_CLAIM;
+	if (has[0] && now >= t[0])
 		return JWT_EXPIRED;
-	if (jwt_time_claim(&ix, "nbf", &t) == 0 && t > now + JWT_LEEWAY_S)
-		return JWT_NOT_YET_VALID;
-	if (jwt_time_claim(&ix, "iat", &t) == 0 && t > now + JWT_LEEWAY_S)
+	if ((has[1] && t[1] > now + JWT_LEEWAY_S) || (has[2] && t[2] > now + JWT_LEEWAY_S))
 		return JWT_NOT_YET_VALID;
 	return JWT_OK;
 }

@@ -4,7 +4,8 @@
  * Dialpad signs each webhook body as a compact JWT whose claims are the event
  * itself. jwt_verify() accepts HS256 only (never "none"), checks the HMAC in
  * constant time before it looks at the claims, and checks exp/nbf/iat only
- * when they are present. Callers must have called sodium_init().
+ * when they are present; one that is present must be a finite JSON number.
+ * Callers must have called sodium_init().
  */
 #ifndef DH_JWT_H
 #define DH_JWT_H
@@ -27,7 +28,8 @@ enum jwt_result {
 	JWT_ALG_NOT_ALLOWED,	/* header alg is not "HS256" */
 	JWT_BAD_SIGNATURE,	/* HMAC mismatch, wrong length, empty key */
 	JWT_EXPIRED,		/* now >= exp */
-	JWT_NOT_YET_VALID	/* nbf or iat > now + JWT_LEEWAY_S */
+	JWT_NOT_YET_VALID,	/* nbf or iat > now + JWT_LEEWAY_S */
+	JWT_BAD_TIME_CLAIM	/* exp, nbf or iat present but not a finite number */
 };
 
 /* A stable lowercase name for r ("ok", "bad_signature", ...), for logs and
@@ -46,9 +48,11 @@ const char	*jwt_reason(enum jwt_result r);
  * "header.payload" text else JWT_BAD_SIGNATURE (so any tampering with an
  * otherwise well-formed token, non-canonical trailing bits included, is a bad
  * signature); claims decoding to valid JSON (json_validate) and an object
- * else JWT_MALFORMED; then numeric exp, nbf and iat. On JWT_OK only, *claims is a malloc'd NUL-terminated
- * copy of the decoded claims (caller frees) and *claims_len its length;
- * otherwise *claims is NULL. Running out of memory gives JWT_MALFORMED.
+ * else JWT_MALFORMED; exp, nbf and iat each absent or a finite JSON number
+ * else JWT_BAD_TIME_CLAIM; then exp, nbf and iat against now_s. On JWT_OK
+ * only, *claims is a malloc'd NUL-terminated copy of the decoded claims
+ * (caller frees) and *claims_len its length; otherwise *claims is NULL.
+ * Running out of memory gives JWT_MALFORMED.
  */
 enum jwt_result	jwt_verify(const char *token, size_t len,
 		    const unsigned char *key, size_t keylen, int64_t now_s,

@@ -14,7 +14,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LOG_LINE_MAX 4096
+#include <event2/event.h>
+
+#define LOG_LINE_MAX		4096
+#define LOG_LIBEVENT_BURST	10	/* libevent lines per window at most */
+#define LOG_LIBEVENT_WINDOW_S	10
 
 /* The logger's configuration: the only process-wide mutable state. */
 static struct {
@@ -22,6 +26,13 @@ static struct {
 	enum log_level	 level;
 	bool		 json;
 } log_state = { "dialhook", LOG_LEVEL_INFO, false };
+
+/* Rate limit of libevent's own lines (log_route_libevent): part of the logger's state. */
+static struct {
+	time_t		 window;	/* CLOCK_MONOTONIC second the window started */
+	unsigned	 n;		/* lines written in it */
+	unsigned long	 suppressed;	/* lines dropped since the last one written */
+} log_libevent_rate;
 
 static const char *const log_level_names[] = { "debug", "info", "warn", "error" };
 
@@ -232,4 +243,43 @@ log_fatal(const char *fmt, ...)
 	va_end(ap);
 	log_emit(LOG_LEVEL_ERROR, text);
 	exit(1);
+}
+
+void
+log_sink(enum log_level level, const char *msg, void *arg)
+{
+	(void)arg;
+	if (log_enabled(level))
+		log_emit(level, msg);
+}
+
+/* event_set_log_callback target: libevent's line, escaped, at most LOG_LIBEVENT_BURST per window. */
+static void
+log_libevent(int severity, const char *msg)
+{
+	enum log_level	 level = severity >= EVENT_LOG_WARN ? LOG_LEVEL_WARN : LOG_LEVEL_DEBUG;
+	struct timespec	 now;
+	char		 esc[512];
+
+	if (!log_enabled(level))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec - log_libevent_rate.window >= LOG_LIBEVENT_WINDOW_S) {
+		log_libevent_rate.window = now.tv_sec;
+		log_libevent_rate.n = 0;
+	}
+	if (log_libevent_rate.n >= LOG_LIBEVENT_BURST) {
+		log_libevent_rate.suppressed++;
+		return;
+	}
+	log_libevent_rate.n++;
+	log_escape(esc, sizeof(esc), msg, strlen(msg));
+	log_write(level, "libevent|detail=\"%s\" suppressed=%lu", esc, log_libevent_rate.suppressed);
+	log_libevent_rate.suppressed = 0;
+}
+
+void
+log_route_libevent(void)
+{
+	event_set_log_callback(log_libevent);
 }

@@ -48,6 +48,20 @@ char	*log_escape(char *dst, size_t dstlen, const char *src, size_t srclen);
 #define log_warn(...)  log_write(LOG_LEVEL_WARN, __VA_ARGS__)
 #define log_error(...) log_write(LOG_LEVEL_ERROR, __VA_ARGS__)
 
+/*
+ * The logger as a callback, for the modules of common/ that report through
+ * one (httpserv): msg is "message|key=value ..." as for log_write; arg is
+ * unused.
+ */
+void	log_sink(enum log_level level, const char *msg, void *arg);
+
+/*
+ * Send libevent's own warnings and errors through the logger (debug for
+ * the rest), escaped, at most 10 lines per 10 s; each line says how many
+ * were dropped before it (suppressed=N). Call once at start-up.
+ */
+void	log_route_libevent(void);
+
 /* Log at error level and exit(1): only for start-up failures in main(). */
 void	log_fatal(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));

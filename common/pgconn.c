@@ -1,8 +1,9 @@
 /*
  * pgconn.c: the non-blocking libpq state machine (see pgconn.h).
  *
- * States: DOWN (waiting for the backoff timer), CONNECTING (PQconnectPoll
- * steps), IDLE, BUSY (a query in flight), FATAL (never retried). While
+ * States: DOWN (waiting for the backoff timer), RESOLVING (host names being
+ * looked up, pgaddr.h), CONNECTING (PQconnectPoll steps), IDLE, BUSY (a
+ * query in flight), FATAL (never retried). While
  * `setting_up`, the IDLE/BUSY connection runs its own setup and schema
  * queries and is not yet up for its owner. Events are recreated whenever the
  * socket may have changed (each connect-poll step, each reconnect) and a
@@ -17,12 +18,14 @@
 #include <sodium.h>
 
 #include "migrations.h"
+#include "pgaddr.h"
 
 #define PGCONN_BACKOFF_MIN_MS	100
 #define PGCONN_ERR_MAX		512
 
 enum pgconn_state {
 	PGCONN_DOWN,
+	PGCONN_RESOLVING,
 	PGCONN_CONNECTING,
 	PGCONN_IDLE,
 	PGCONN_BUSY,
@@ -31,7 +34,9 @@ enum pgconn_state {
 
 struct pgconn {
 	struct event_base	*base;
-	char			*conninfo;
+	struct resolver		*resolver;	/* borrowed; NULL: libpq resolves (blocking) */
+	struct pgaddr		*addr;		/* the parsed conninfo; NULL if it did not parse */
+	char			 addr_err[PGCONN_ERR_MAX];	/* why it did not */
 	char			*setup_sql;
 	char			*prepare_name;	/* statement prepared after setup, or NULL */
 	char			*prepare_sql;
@@ -82,6 +87,7 @@ pgconn_trim_error(const char *msg, char *buf, size_t len)
 bool
 pgconn_sqlstate_is_transient(const char *sqlstate)
 {
+	/* each class is justified in docs/reliability.md */
 	static const char *const classes[] = { "08", "40", "53", "55", "57", "58", "XX" };
 
 	if (sqlstate == NULL)
@@ -99,7 +105,8 @@ pgconn_new(struct event_base *base, const struct pgconn_options *opt,
 	struct pgconn	*c = xcalloc(1, sizeof(*c));
 
 	c->base = base;
-	c->conninfo = xstrdup(opt->conninfo);
+	c->resolver = opt->resolver;
+	c->addr = pgaddr_new(opt->conninfo, c->addr_err, sizeof(c->addr_err));
 	c->setup_sql = opt->setup_sql ? xstrdup(opt->setup_sql) : NULL;
 	if (opt->prepare_name && opt->prepare_sql) {
 		c->prepare_name = xstrdup(opt->prepare_name);
@@ -133,6 +140,8 @@ pgconn_close(struct pgconn *c)
 		PQclear(c->result);
 		c->result = NULL;
 	}
+	if (c->addr)
+		pgaddr_cancel(c->addr);
 	c->want_write = false;
 }
 
@@ -144,10 +153,7 @@ pgconn_free(struct pgconn *c)
 	pgconn_close(c);
 	if (c->timer)
 		event_free(c->timer);
-	if (c->conninfo) {
-		sodium_memzero(c->conninfo, strlen(c->conninfo));
-		free(c->conninfo);
-	}
+	pgaddr_free(c->addr);
 	free(c->setup_sql);
 	free(c->prepare_name);
 	free(c->prepare_sql);
@@ -170,12 +176,6 @@ const char *
 pgconn_last_error(const struct pgconn *c)
 {
 	return c->err;
-}
-
-PGconn *
-pgconn_pq(const struct pgconn *c)
-{
-	return pgconn_is_up(c) ? c->pq : NULL;
 }
 
 /* (Re)create the socket event for `what` on the current socket; 0 or -1. */
@@ -260,13 +260,13 @@ pgconn_reset(struct pgconn *c, const char *why)
 	pgconn_lost(c, why);
 }
 
-/* Begin one connect attempt. */
+/* Hand libpq the (resolved) parameters and start polling. */
 static void
-pgconn_connect(struct pgconn *c)
+pgconn_connect_pq(struct pgconn *c)
 {
 	struct timeval	 tv = { c->connect_timeout_ms / 1000, (c->connect_timeout_ms % 1000) * 1000 };
 
-	c->pq = PQconnectStart(c->conninfo);
+	c->pq = PQconnectStartParams(pgaddr_keywords(c->addr), pgaddr_values(c->addr), 0);
 	if (c->pq == NULL) {
 		pgconn_lost(c, "out of memory starting a connection");
 		return;
@@ -279,6 +279,37 @@ pgconn_connect(struct pgconn *c)
 	evtimer_add(c->timer, &tv);
 	if (pgconn_arm(c, EV_WRITE) != 0)
 		pgconn_lost(c, "could not watch the connection's socket");
+}
+
+/* The host names are resolved (why == NULL) or could not be. */
+static void
+pgconn_resolved(struct pgaddr *a DH_UNUSED, const char *why, void *arg)
+{
+	struct pgconn	*c = arg;
+
+	if (why != NULL)
+		pgconn_lost(c, why);
+	else
+		pgconn_connect_pq(c);
+}
+
+/*
+ * Begin one connect attempt: resolve the host names first if there are any
+ * (never blocking: the loop keeps serving), then connect.
+ */
+static void
+pgconn_connect(struct pgconn *c)
+{
+	if (c->addr == NULL) {
+		pgconn_lost(c, c->addr_err);
+		return;
+	}
+	if (c->resolver != NULL && pgaddr_needs_dns(c->addr)) {
+		c->state = PGCONN_RESOLVING;
+		pgaddr_resolve(c->addr, c->resolver, c->connect_timeout_ms, pgconn_resolved, c);
+		return;
+	}
+	pgconn_connect_pq(c);
 }
 
 void

@@ -1,10 +1,12 @@
 /*
  * pgconn.h: one PostgreSQL connection driven by libevent, never blocking.
  *
- * The connection connects with PQconnectStart/PQconnectPoll, runs an optional
- * setup statement (SET ..., LISTEN ...), checks the schema version, prepares
- * the owner's statement (if any), and then
- * reports itself up. One query is in flight at a time. When the connection is
+ * Each connect attempt first resolves the conninfo's host names through the
+ * owner's resolver without blocking (pgaddr.h: the address goes to libpq as
+ * hostaddr, host is kept), then connects with PQconnectStartParams/
+ * PQconnectPoll, runs an optional setup statement (SET ..., LISTEN ...),
+ * checks the schema version, prepares the owner's statement (if any), and
+ * then reports itself up. One query is in flight at a time. When the connection is
  * lost (or a connect attempt fails or times out) the in-flight query's
  * callback gets NULL, on_down is called, and a reconnect is scheduled with
  * exponential backoff (100 ms doubling to 5 s, with jitter); on_up is called
@@ -26,6 +28,7 @@
 #include "util.h"
 
 struct pgconn;
+struct resolver;
 
 /* The ways a statement is sent; callers that choose per statement name the first three. */
 enum pgconn_mode {
@@ -37,11 +40,14 @@ enum pgconn_mode {
 
 struct pgconn_options {
 	const char	*conninfo;		/* copied */
+	struct resolver	*resolver;		/* borrowed; outlives the connection. NULL: libpq
+						 * resolves host names itself, blocking (tests only) */
 	const char	*setup_sql;		/* simple query run after each connect, or NULL; copied */
 	const char	*prepare_name;		/* a statement prepared after setup on each connect, */
 	const char	*prepare_sql;		/* for pgconn_query_prepared(); NULL for none; copied */
 	int		 min_schema;		/* required schema_migrations version; 0 = don't check */
-	int		 connect_timeout_ms;	/* per attempt; 0 = 5000 */
+	int		 connect_timeout_ms;	/* per attempt, for name resolution and again for
+						 * connecting; 0 = 5000 */
 	int		 backoff_max_ms;	/* reconnect backoff ceiling; 0 = 5000 */
 };
 
@@ -114,17 +120,20 @@ void		 pgconn_reset(struct pgconn *c, const char *why);
 /* The last failure reason (never NULL). */
 const char	*pgconn_last_error(const struct pgconn *c);
 
-/* The underlying libpq connection while up (for PQescape*, server version), else NULL. */
-PGconn		*pgconn_pq(const struct pgconn *c);
-
 /* Copy libpq's error message without its trailing newline(s). */
 void		 pgconn_trim_error(const char *msg, char *buf, size_t len);
 
 /*
- * true if an error with this SQLSTATE says "try again later" (connection,
- * serialization/deadlock, resources, lock/object state, operator
- * intervention such as a statement timeout, system, internal; or no
- * SQLSTATE at all), false if it says "this data is bad".
+ * The one transient-error policy of dialhook (docs/reliability.md, "Which
+ * database errors are transient"): true if an error with this SQLSTATE is
+ * not the data's fault, so the same statement is retried later as a whole
+ * (ingest: 503 or spool; spool replay: the segment after a backoff; the
+ * processor: the batch after a pause); false if the data is refused, so the
+ * statement is narrowed down to the row at fault. Transient: no SQLSTATE at
+ * all (connection lost, libpq's own error), and the classes 08 connection,
+ * 40 transaction rollback, 53 insufficient resources, 55 object not in
+ * prerequisite state, 57 operator intervention, 58 system error and XX
+ * internal error.
  */
 bool		 pgconn_sqlstate_is_transient(const char *sqlstate);
 

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include <sodium.h>
 
 #define SECRETS_APP_ID_MAX	64
@@ -223,6 +225,7 @@ struct secrets *
 secrets_load(const char *path, char *err, size_t errlen)
 {
 	struct secrets	*s;
+	struct stat	 sb;
 	FILE		*f;
 	char		*buf, msg[256];
 	size_t		 n = 0;
@@ -230,6 +233,19 @@ secrets_load(const char *path, char *err, size_t errlen)
 	if (path == NULL || (f = fopen(path, "rb")) == NULL) {
 		util_set_err(err, errlen, "could not open secrets file \"%s\": %s",
 		    path ? path : "(null)", strerror(path ? errno : EINVAL));
+		return NULL;
+	}
+	if (fstat(fileno(f), &sb) != 0) {
+		util_set_err(err, errlen, "could not stat secrets file \"%s\": %s", path,
+		    strerror(errno));
+		fclose(f);
+		return NULL;
+	}
+	if (S_ISREG(sb.st_mode) && (sb.st_mode & 077) != 0) {
+		util_set_err(err, errlen, "secrets file \"%s\" has mode %04o: it is accessible by group "
+		    "or others; make it 0600 or 0400 (chmod go= FILE)", path,
+		    (unsigned)(sb.st_mode & 07777));
+		fclose(f);
 		return NULL;
 	}
 	errno = 0;

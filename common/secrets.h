@@ -48,7 +48,9 @@ struct secrets	*secrets_parse(const char *text, size_t len, char *err,
 /*
  * Reads and parses the file at path (at most SECRETS_MAX_FILE bytes). As
  * secrets_parse(); errors are prefixed with the path, and a file that
- * cannot be opened or read reports strerror(errno).
+ * cannot be opened or read reports strerror(errno). A regular file with any
+ * permission bit for group or others (mode & 077, as ssh checks private
+ * keys) is refused before it is read; the message names the path and mode.
  */
 struct secrets	*secrets_load(const char *path, char *err, size_t errlen)
 		    DH_MUSTCHECK;

@@ -544,6 +544,40 @@ read_all(int fd, size_t size, size_t *got)
 }
 
 /*
+ * Opens the segment name in dirfd and takes its lock, checking that the
+ * name still refers to the locked file. The fd, or -1 with errno ENOENT
+ * (gone, replaced, unlinked meanwhile, or a symlink), EWOULDBLOCK (another
+ * process holds it: being written or replayed), EINVAL (not a regular file)
+ * or open(2)'s error.
+ */
+static int
+lock_segment(int dirfd, const char *name, struct stat *sb)
+{
+	struct stat	 cur;
+	int		 fd, why = 0;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			errno = ENOENT;
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		why = EWOULDBLOCK;
+	else if (fstat(fd, sb) < 0 || sb->st_nlink == 0 ||
+	    fstatat(dirfd, name, &cur, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    cur.st_ino != sb->st_ino || cur.st_dev != sb->st_dev)
+		why = ENOENT;
+	else if (!S_ISREG(sb->st_mode))
+		why = EINVAL;
+	if (why == 0)
+		return fd;
+	close(fd);
+	errno = why;
+	return -1;
+}
+
+/*
  * Tries to claim the segment name in dirfd: 1 with *out set, 0 if it is
  * locked, gone, not a regular file or too large, -1 with err.
  */
@@ -552,26 +586,19 @@ try_claim(int dirfd, const char *name, struct spool_segment **out, char *err,
     size_t errlen)
 {
 	struct spool_segment	*seg;
-	struct stat		 sb, cur;
+	struct stat		 sb;
 	unsigned char		*buf;
 	size_t			 got;
 	int			 fd;
 
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 && (errno == ENOENT || errno == ELOOP))
-		return 0;		/* replayed meanwhile, or a symlink */
-	if (fd < 0) {
+	if ((fd = lock_segment(dirfd, name, &sb)) < 0) {
+		if (errno == ENOENT || errno == EWOULDBLOCK || errno == EINVAL)
+			return 0;
 		util_set_err(err, errlen, "could not open spool segment %s: %s",
 		    name, strerror(errno));
 		return -1;
 	}
-	/* Locked (being written or replayed), or replayed and unlinked
-	 * between our open and our lock: not ours. */
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0 || fstat(fd, &sb) < 0 ||
-	    !S_ISREG(sb.st_mode) || sb.st_nlink == 0 ||
-	    fstatat(dirfd, name, &cur, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    cur.st_ino != sb.st_ino || cur.st_dev != sb.st_dev ||
-	    (uint64_t)sb.st_size > SPOOL_SEGMENT_MAX_READ) {
+	if ((uint64_t)sb.st_size > SPOOL_SEGMENT_MAX_READ) {
 		close(fd);
 		return 0;
 	}
@@ -593,8 +620,8 @@ try_claim(int dirfd, const char *name, struct spool_segment **out, char *err,
 }
 
 int
-spool_claim(const char *dir, struct spool_segment **out, char *err,
-    size_t errlen)
+spool_claim(const char *dir, spool_skip_fn skip, void *skip_arg,
+    struct spool_segment **out, char *err, size_t errlen)
 {
 	char	**names = NULL;
 	size_t	  n = 0, i;
@@ -614,7 +641,8 @@ spool_claim(const char *dir, struct spool_segment **out, char *err,
 		rc = -1;
 	}
 	for (i = 0; rc == 0 && i < n; i++)
-		rc = try_claim(dirfd, names[i], out, err, errlen);
+		if (skip == NULL || !skip(names[i], skip_arg))
+			rc = try_claim(dirfd, names[i], out, err, errlen);
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
@@ -707,4 +735,38 @@ spool_segment_quarantine(struct spool_segment *seg, char *err, size_t errlen)
 		rc = -1;
 	}
 	return spool_segment_finish(seg, rc, "renaming", err, errlen);
+}
+
+int
+spool_retire(const char *dir, const char *name, enum spool_retire how, char *err,
+    size_t errlen)
+{
+	struct spool_segment	*seg;
+	struct stat		 sb;
+	int			 dirfd, fd;
+
+	if ((dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		util_set_err(err, errlen, "could not open spool directory %s: %s",
+		    dir, strerror(errno));
+		return -1;
+	}
+	if ((fd = lock_segment(dirfd, name, &sb)) < 0) {
+		int	saved = errno;
+
+		close(dirfd);
+		if (saved == ENOENT)
+			return 0;
+		if (saved == EWOULDBLOCK)
+			return 1;
+		util_set_err(err, errlen, "could not open spool segment %s: %s",
+		    name, strerror(saved));
+		return -1;
+	}
+	seg = xcalloc(1, sizeof(*seg));
+	seg->fd = fd;
+	seg->dirfd = dirfd;
+	seg->name = xstrdup(name);
+	if (how == SPOOL_RETIRE_QUARANTINE)
+		return spool_segment_quarantine(seg, err, errlen);
+	return spool_segment_done(seg, err, errlen);
 }

@@ -236,16 +236,20 @@ void	spool_writer_stats(const struct spool_writer *w, struct spool_stats *out);
 
 struct spool_segment;
 
+/* Non-zero if the segment name (no directory) must not be claimed. */
+typedef int (*spool_skip_fn)(const char *name, void *arg);
+
 /*
- * Claims the oldest (by name) "*.seg" in dir that can be flocked with
- * LOCK_NB and is still linked, and reads it into memory (at most
- * SPOOL_SEGMENT_MAX_READ bytes). 0 with *out set, or 0 with *out NULL when
- * none is claimable (or dir does not exist), or -1 with err. Also removes
- * ".tmp" files that no writer holds (crash leftovers, never holding data).
- * Release with spool_segment_done, _release or _quarantine.
+ * Claims the oldest (by name) "*.seg" in dir that skip (if not NULL) does
+ * not exclude, can be flocked with LOCK_NB and is still linked, and reads
+ * it into memory (at most SPOOL_SEGMENT_MAX_READ bytes). 0 with *out set,
+ * or 0 with *out NULL when none is claimable (or dir does not exist), or -1
+ * with err. Also removes ".tmp" files that no writer holds (crash
+ * leftovers, never holding data). Release with spool_segment_done,
+ * _release or _quarantine.
  */
-int	spool_claim(const char *dir, struct spool_segment **out, char *err,
-	    size_t errlen) DH_MUSTCHECK;
+int	spool_claim(const char *dir, spool_skip_fn skip, void *skip_arg,
+	    struct spool_segment **out, char *err, size_t errlen) DH_MUSTCHECK;
 
 /* As spool_iter_next over the claimed segment; fields point into seg. */
 enum spool_next spool_segment_next(struct spool_segment *seg, struct spool_record *out);
@@ -273,5 +277,21 @@ void	spool_segment_release(struct spool_segment *seg);
  * seg (also on failure). 0 or -1.
  */
 int	spool_segment_quarantine(struct spool_segment *seg, char *err, size_t errlen) DH_MUSTCHECK;
+
+enum spool_retire {
+	SPOOL_RETIRE_REMOVE,		/* as spool_segment_done */
+	SPOOL_RETIRE_QUARANTINE		/* as spool_segment_quarantine */
+};
+
+/*
+ * Finishes the segment name of dir that was replayed (or found corrupt)
+ * earlier but could not be removed (or renamed aside) then, e.g. on a
+ * read-only file system: takes its lock without reading it, then removes
+ * or quarantines it and fsyncs the directory. 0: done, or the segment is
+ * gone already; 1: another process holds it (being replayed there: try
+ * again later); -1 with err (the directory is still not writable, ...).
+ */
+int	spool_retire(const char *dir, const char *name, enum spool_retire how,
+	    char *err, size_t errlen) DH_MUSTCHECK;
 
 #endif

@@ -1,33 +1,20 @@
 /*
- * http.c: listener, connection limit, routing and replies (see http.h).
- *
- * libevent 2.1 has no connection limit and no per-connection hook, so the
- * limit (and, in conns.c, the per-request read deadline) is kept like this: evhttp asks our bevcb for each new connection's
- * bufferevent; we remember it and, once evhttp's accept callback has
- * returned (an event activated from bevcb, which runs before the new
- * socket can be read), fetch its evhttp_connection with bufferevent_getcb(),
- * close it if we are over the limit, else count it and set a close callback
- * that uncounts it.
+ * http.c: routing, replies and webhook orchestration of ingest (see
+ * http.h). The sockets (listening, connection cap, per-request deadlines,
+ * accept() backoff) are common/httpserv.c's.
  */
 #include "http.h"
 
-#include <errno.h>
 #include <inttypes.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/http.h>
-#include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
-#include <event2/listener.h>
 
-#include "conns.h"
+#include "httpserv.h"
 #include "ingest.h"
 #include "log.h"
 #include "metrics.h"
@@ -56,25 +43,35 @@ static const int http_statuses[] = { 200, 400, 401, 404, 405, 413, 500, 503 };
 #define HTTP_NSTATUS	DH_ARRAY_LEN(http_statuses)
 #define HTTP_NREASONS	16
 
+/*
+ * Client connections the separate metrics listener (DIALHOOK_METRICS_LISTEN)
+ * serves at once, and its per-request deadline: enough for Prometheus and
+ * health checks. Its descriptors are kept out of DIALHOOK_MAX_CONNECTIONS.
+ */
+#define HTTP_METRICS_MAX_CONNECTIONS	32
+#define HTTP_METRICS_DEADLINE_MS	5000
+/*
+ * Descriptors kept out of DIALHOOK_MAX_CONNECTIONS: stdio (3), the event
+ * loop's own (epoll, signal pipe, notification: 4), two listening sockets,
+ * the outage spool (writer: directory, segment, scan; replay: directory,
+ * listing, segment, rejected file and its directory: 8) and room for name
+ * lookups, the secrets file and libpq's reconnects (16); plus two per
+ * database connection (HTTP_FD_PER_DB: a reconnect may open the new socket
+ * before the old one is gone) and the metrics listener's connections.
+ */
+#define HTTP_FD_RESERVE			33
+#define HTTP_FD_PER_DB			2
+
 struct http {
 	struct ingest			*in;
-	struct evhttp			*evh;
-	struct evhttp_bound_socket	*bound;
-	struct event			*adopt;		/* counts connections after accept */
-	struct event			*accept_retry;	/* re-enable accept after EMFILE */
-	struct bufferevent		**newborn;	/* accepted, not yet counted */
-	size_t				 nnew, capnew;
-	struct conns			*conns;		/* open connections, read deadlines */
-	int64_t				 last_limit_log_us;
+	struct httpserv			*main;		/* DIALHOOK_LISTEN */
+	struct httpserv			*mon;		/* DIALHOOK_METRICS_LISTEN, or NULL */
 	struct metric			*m_req[ROUTE_COUNT][HTTP_NSTATUS];
 	struct {
 		const char	*reason;
 		struct metric	*m;
 	}				 m_reject[HTTP_NREASONS];
-	struct metric			*m_conn_refused;
 };
-
-static void	http_reply_done(struct evhttp_request *req, void *arg);
 
 /* ------------------------------------------------------------ metrics */
 
@@ -120,7 +117,7 @@ http_count_reject(struct http *h, const char *reason)
 static double
 http_gauge_conns(void *arg)
 {
-	return (double)conns_count(((struct http *)arg)->conns);
+	return (double)httpserv_connections(((struct http *)arg)->main);
 }
 
 /* ------------------------------------------------------------ replies */
@@ -235,67 +232,6 @@ http_store_done(struct store_req *r, enum store_outcome o, int64_t id, void *arg
 	r->owner = NULL;
 }
 
-/* The Allow header for a request-target on one of our routes, or NULL if it is none of them. */
-static const char *
-http_allow_for(const char *uri)
-{
-	size_t	 n = uri ? strcspn(uri, "?#") : 0;
-	size_t	 wl = strlen(HTTP_WEBHOOK_PATH);
-
-	if (uri == NULL)
-		return NULL;
-	if ((n == 8 && strncmp(uri, "/healthz", n) == 0) || (n == 7 && strncmp(uri, "/readyz", n) == 0) ||
-	    (n == 8 && strncmp(uri, "/metrics", n) == 0))
-		return "GET, HEAD";
-	if (n >= wl && strncmp(uri, HTTP_WEBHOOK_PATH, wl) == 0 && (n == wl || uri[wl] == '/'))
-		return "POST";
-	return NULL;
-}
-
-/*
- * evhttp's own error replies. libevent 2.1 answers some requests itself,
- * before any callback of ours runs: 413 when the declared or chunked body
- * length exceeds DIALHOOK_MAX_BODY (nothing more is read), 400 for a
- * request line or headers it cannot parse, 501 for an unknown method. It
- * does so through this exported function, which calls through the PLT in
- * Debian's build (checked: `objdump -d libevent-2.1.so.7`), so defining it
- * here replaces its HTML page with our JSON error body for every one of
- * those answers. The integration tests check the 413 body, so a libevent
- * build that binds the call internally is caught. It must not call back
- * into libevent's original; it only uses the public reply API.
- */
-void
-evhttp_send_error(struct evhttp_request *req, int error, const char *reason DH_UNUSED)
-{
-	struct evkeyvalq	*oh = evhttp_request_get_output_headers(req);
-	const char		*why = error == 413 ? "too_large" : "malformed";
-	const char		*allow = NULL;
-	char			 body[96];
-
-	/*
-	 * 501 is evhttp refusing a method it does not know (PROPFIND, FOO):
-	 * on one of our paths that is a wrong method, 405 with Allow; elsewhere
-	 * the path is unknown, 404.
-	 */
-	if (error == 501) {
-		allow = http_allow_for(evhttp_request_get_uri(req));
-		error = allow ? 405 : 404;
-		why = allow ? "method_not_allowed" : "not_found";
-	}
-	if (req->major == 0 && req->minor == 0) {
-		req->major = 1;		/* the request line was not parsed */
-		req->minor = 1;
-	}
-	snprintf(body, sizeof(body), "{\"status\":\"error\",\"reason\":\"%s\"}", why);
-	evhttp_clear_headers(oh);
-	evhttp_add_header(oh, "Content-Type", "application/json");
-	evhttp_add_header(oh, "Connection", "close");
-	if (allow != NULL)
-		evhttp_add_header(oh, "Allow", allow);
-	evbuffer_add(evhttp_request_get_output_buffer(req), body, strlen(body));
-	evhttp_send_reply(req, error, http_phrase(error), NULL);
-}
-
 /* ------------------------------------------------------------ routes */
 
 /* true if s is a valid app_id: [A-Za-z0-9_-]{1,64}. */
@@ -316,7 +252,9 @@ http_app_id_ok(const char *s)
 
 /*
  * Verify, classify and queue one webhook for app_id; the reply comes from
- * http_store_done() unless it is refused here.
+ * http_store_done() unless it is refused here. An app with no secret is
+ * answered exactly as one whose secret the sender does not have (verify.h):
+ * only the rejections metric and the log line say "unknown_app".
  */
 static void
 http_webhook(struct http *h, struct evhttp_request *req, const char *app_id)
@@ -337,10 +275,6 @@ http_webhook(struct http *h, struct evhttp_request *req, const char *app_id)
 		http_reject(h, req, app_id, 503, "unavailable");
 		return;
 	}
-	if (!verify_is_known(in->verify, app_id)) {
-		http_reject(h, req, app_id, 401, "no_secret");
-		return;
-	}
 	if (len > (size_t)in->cfg->max_body) {
 		http_reject(h, req, app_id, 413, "too_large");
 		return;
@@ -348,7 +282,8 @@ http_webhook(struct http *h, struct evhttp_request *req, const char *app_id)
 	vr = verify_body(in->verify, app_id, (const char *)evbuffer_pullup(buf, -1), len,
 	    &payload, &plen);
 	if (vr != JWT_OK) {
-		http_reject(h, req, app_id, vr == JWT_MALFORMED ? 400 : 401, jwt_reason(vr));
+		http_reject_cause(h, req, app_id, vr == JWT_MALFORMED ? 400 : 401, jwt_reason(vr),
+		    verify_is_known(in->verify, app_id) ? jwt_reason(vr) : "unknown_app");
 		return;
 	}
 	r = store_req_new(in->store);
@@ -373,9 +308,30 @@ http_metrics(struct http *h, struct evhttp_request *req)
 	http_send(h, req, ROUTE_METRICS, 200, NULL);
 }
 
-/* GET/HEAD routes; true if path was one of them (and has been answered). */
+/* /readyz: 200 while a database connection is up, or while the outage spool can take events. */
+static void
+http_readyz(struct http *h, struct evhttp_request *req)
+{
+	struct store	*st = h->in->store;
+
+	if (h->in->state != INGEST_RUNNING)
+		http_error(h, req, ROUTE_READYZ, 503, "unavailable");
+	else if (store_is_ready(st))
+		http_send(h, req, ROUTE_READYZ, 200, "{\"status\":\"ready\"}");
+	else if (store_spool_is_usable(st))
+		http_send(h, req, ROUTE_READYZ, 200,
+		    "{\"status\":\"ready\",\"database\":\"down\",\"spool\":\"on\"}");
+	else
+		http_error(h, req, ROUTE_READYZ, 503, "unavailable");
+}
+
+/*
+ * GET/HEAD routes; true if path was one of them (and has been answered).
+ * with_metrics: /metrics is served here (false on the webhook listener when
+ * DIALHOOK_METRICS_LISTEN moves it to a listener of its own).
+ */
 static bool
-http_get_route(struct http *h, struct evhttp_request *req, const char *path, bool get)
+http_get_route(struct http *h, struct evhttp_request *req, const char *path, bool get, bool with_metrics)
 {
 	enum http_route	 route;
 
@@ -383,7 +339,7 @@ http_get_route(struct http *h, struct evhttp_request *req, const char *path, boo
 		route = ROUTE_HEALTHZ;
 	else if (strcmp(path, "/readyz") == 0)
 		route = ROUTE_READYZ;
-	else if (strcmp(path, "/metrics") == 0)
+	else if (with_metrics && strcmp(path, "/metrics") == 0)
 		route = ROUTE_METRICS;
 	else
 		return false;
@@ -393,22 +349,14 @@ http_get_route(struct http *h, struct evhttp_request *req, const char *path, boo
 	} else if (route == ROUTE_HEALTHZ) {
 		http_send(h, req, route, 200, "{\"status\":\"ok\"}");
 	} else if (route == ROUTE_READYZ) {
-		if (h->in->state != INGEST_RUNNING)
-			http_error(h, req, route, 503, "unavailable");
-		else if (store_is_ready(h->in->store))
-			http_send(h, req, route, 200, "{\"status\":\"ready\"}");
-		else if (store_has_spool(h->in->store))
-			http_send(h, req, route, 200,
-			    "{\"status\":\"ready\",\"database\":\"down\",\"spool\":\"on\"}");
-		else
-			http_error(h, req, route, 503, "unavailable");
+		http_readyz(h, req);
 	} else {
 		http_metrics(h, req);
 	}
 	return true;
 }
 
-/* The one request callback: route by path, then method. */
+/* The webhook listener's request callback: route by path, then method. */
 static void
 http_request_cb(struct evhttp_request *req, void *arg)
 {
@@ -417,18 +365,12 @@ http_request_cb(struct evhttp_request *req, void *arg)
 	const char		*path = uri ? evhttp_uri_get_path(uri) : NULL;
 	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(req);
 	const char		*app = NULL;
-	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
 
-	/* the request is complete: no read deadline until its reply is written */
-	if (evcon != NULL) {
-		conns_busy(h->conns, evcon);
-		evhttp_request_set_on_complete_cb(req, http_reply_done, h);
-	}
 	if (path == NULL) {
 		http_error(h, req, ROUTE_OTHER, 404, "not_found");
 		return;
 	}
-	if (http_get_route(h, req, path, cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD))
+	if (http_get_route(h, req, path, cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD, h->mon == NULL))
 		return;
 	if (strncmp(path, HTTP_WEBHOOK_PATH, strlen(HTTP_WEBHOOK_PATH)) == 0) {
 		const char *rest = path + strlen(HTTP_WEBHOOK_PATH);
@@ -450,203 +392,115 @@ http_request_cb(struct evhttp_request *req, void *arg)
 	http_webhook(h, req, app);
 }
 
-/* ------------------------------------------------------------ connections */
-
+/* The metrics listener's request callback: /metrics, /healthz, /readyz; anything else 404. */
 static void
-http_conn_closed(struct evhttp_connection *evcon, void *arg)
-{
-	struct http	*h = arg;
-
-	conns_remove(h->conns, evcon);
-}
-
-/* A reply has been written: the connection's next request gets a fresh deadline. */
-static void
-http_reply_done(struct evhttp_request *req, void *arg)
-{
-	struct http			*h = arg;
-	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
-
-	if (evcon != NULL)
-		conns_idle(h->conns, evcon);
-}
-
-/* evhttp's bufferevent factory: remember each new connection's bufferevent. */
-static struct bufferevent *
-http_bevcb(struct event_base *base, void *arg)
+http_mon_request_cb(struct evhttp_request *req, void *arg)
 {
 	struct http		*h = arg;
-	struct bufferevent	*bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
+	const char		*path = uri ? evhttp_uri_get_path(uri) : NULL;
+	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(req);
+	bool			 get = cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD;
 
-	if (bev == NULL)
-		return NULL;
-	if (h->nnew == h->capnew) {
-		h->capnew = h->capnew ? h->capnew * 2 : 16;
-		h->newborn = xreallocarray(h->newborn, h->capnew, sizeof(*h->newborn));
-	}
-	h->newborn[h->nnew++] = bev;
-	event_active(h->adopt, EV_TIMEOUT, 0);
-	return bev;
+	if (path == NULL || !http_get_route(h, req, path, get, true))
+		http_error(h, req, ROUTE_OTHER, 404, "not_found");
 }
 
-/* After accept: count each new connection, or close it when over the limit. */
-static void
-http_adopt_cb(evutil_socket_t fd DH_UNUSED, short what DH_UNUSED, void *arg)
+/* ------------------------------------------------------------ listeners */
+
+/*
+ * How many client connections the webhook listener may hold: what
+ * DIALHOOK_MAX_CONNECTIONS asks, or less if the open-file limit cannot
+ * hold that many beside the reserve (one log line says so). 0 (logged) if
+ * not even one fits.
+ */
+static size_t
+http_connection_cap(const struct ingest *in, bool mon)
 {
-	struct http	*h = arg;
-	int64_t		 now = util_now_us();
+	const struct dh_config	*cfg = in->cfg;
+	uint64_t		 reserve = HTTP_FD_RESERVE + HTTP_FD_PER_DB * (uint64_t)cfg->db_connections +
+				    (mon ? HTTP_METRICS_MAX_CONNECTIONS : 0);
+	size_t			 cap = httpserv_fit_connections(in->nofile, reserve,
+				    (size_t)cfg->max_connections);
 
-	for (size_t i = 0; i < h->nnew; i++) {
-		void				*cbarg = NULL;
-		struct evhttp_connection	*evcon;
-
-		bufferevent_getcb(h->newborn[i], NULL, NULL, NULL, &cbarg);
-		evcon = cbarg;
-		if (evcon == NULL)
-			continue;
-		if (conns_count(h->conns) >= (size_t)h->in->cfg->max_connections) {
-			metric_inc(h->m_conn_refused);
-			if (now - h->last_limit_log_us > 1000000) {
-				h->last_limit_log_us = now;
-				log_warn("connection limit reached, closing new connections|open=%zu max=%" PRId64,
-				    conns_count(h->conns), h->in->cfg->max_connections);
-			}
-			evhttp_connection_free(evcon);
-			continue;
-		}
-		conns_add(h->conns, evcon);
-		evhttp_connection_set_closecb(evcon, http_conn_closed, h);
-	}
-	h->nnew = 0;
+	if (cap == 0)
+		log_error("the open-file limit leaves no descriptor for client connections, raise it "
+		    "(ulimit -n)|nofile=%" PRIu64 " reserve=%" PRIu64, in->nofile, reserve);
+	else if (cap < (size_t)cfg->max_connections)
+		log_warn("DIALHOOK_MAX_CONNECTIONS lowered to fit the open-file limit|configured=%" PRId64
+		    " max_connections=%zu nofile=%" PRIu64 " reserve=%" PRIu64, cfg->max_connections, cap,
+		    in->nofile, reserve);
+	return cap;
 }
 
+/* The counters and gauge of the listeners (the webhook one's series predate this module). */
 static void
-http_accept_retry_cb(evutil_socket_t fd DH_UNUSED, short what DH_UNUSED, void *arg)
+http_register_metrics(struct http *h, struct httpserv_options *main, struct httpserv_options *mon)
 {
-	struct http	*h = arg;
+	struct metrics	*m = h->in->metrics;
 
-	if (h->bound != NULL)
-		evconnlistener_enable(evhttp_bound_socket_get_listener(h->bound));
+	main->m_refused = metrics_counter(m, "dialhook_ingest_connections_refused_total",
+	    "client connections closed at once because DIALHOOK_MAX_CONNECTIONS were open", NULL);
+	main->m_expired = metrics_counter(m, "dialhook_ingest_connections_expired_total",
+	    "client connections closed because a request was not complete within DIALHOOK_READ_TIMEOUT_MS",
+	    NULL);
+	main->m_accept_errors = metrics_counter(m, "dialhook_ingest_accept_errors_total",
+	    "accept() failures (e.g. out of file descriptors); accepting pauses", "listener=\"webhooks\"");
+	mon->m_accept_errors = metrics_counter(m, "dialhook_ingest_accept_errors_total",
+	    "accept() failures (e.g. out of file descriptors); accepting pauses", "listener=\"metrics\"");
+	metrics_gauge_fn(m, "dialhook_ingest_connections", "open client connections",
+	    NULL, http_gauge_conns, h);
 }
 
-/* accept() failed (e.g. EMFILE): back off for a second instead of spinning. */
-static void
-http_accept_error(struct evconnlistener *lev, void *arg)
-{
-	struct http	*h = arg;
-	struct timeval	 tv = { 1, 0 };
-	int		 err = EVUTIL_SOCKET_ERROR();
-
-	log_warn("could not accept a connection, pausing 1s|error=\"%s\"",
-	    evutil_socket_error_to_string(err));
-	evconnlistener_disable(lev);
-	evtimer_add(h->accept_retry, &tv);
-}
-
-/* ------------------------------------------------------------ listener */
-
-/* Bind a listening SO_REUSEPORT socket to listen ("host:port"); the fd or -1 (logged). */
+/* Start the listener(s); 0, or -1 (logged). */
 static int
-http_listen_socket(const char *listen_addr)
-{
-	char		 host[256], portstr[16];
-	int		 port, fd = -1, on = 1, rc;
-	struct addrinfo	 hints = { 0 }, *ai = NULL;
-	const char	*step = "parse";
-
-	if (util_split_hostport(listen_addr, host, sizeof(host), &port) != 0) {
-		log_error("could not parse listen address|listen=%s", listen_addr);
-		return -1;
-	}
-	snprintf(portstr, sizeof(portstr), "%d", port);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	if ((rc = getaddrinfo(host[0] ? host : NULL, portstr, &hints, &ai)) != 0) {
-		log_error("could not resolve listen address|listen=%s error=\"%s\"", listen_addr,
-		    gai_strerror(rc));
-		return -1;
-	}
-	step = "socket";
-	if ((fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
-		goto fail;
-	step = "setsockopt";
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0)
-		goto fail;
-	step = "bind";
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0)
-		goto fail;
-	step = "listen";
-	if (listen(fd, 1024) != 0)
-		goto fail;
-	freeaddrinfo(ai);
-	return fd;
-fail:
-	log_error("could not listen|listen=%s step=%s error=\"%s\"", listen_addr, step, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	freeaddrinfo(ai);
-	return -1;
-}
-
-/* Apply limits and callbacks to a new evhttp. */
-static void
-http_configure(struct http *h)
+http_listen(struct http *h)
 {
 	const struct dh_config	*cfg = h->in->cfg;
-	struct timeval		 tv = { cfg->read_timeout_ms / 1000, (cfg->read_timeout_ms % 1000) * 1000 };
+	bool			 separate = cfg->metrics_listen != NULL && cfg->metrics_listen[0] != '\0';
+	struct httpserv_options	 main = {
+		.name = "webhooks", .listen = cfg->listen, .reuseport = true,
+		.max_connections = http_connection_cap(h->in, separate),
+		.deadline_ms = cfg->read_timeout_ms, .max_body = cfg->max_body,
+		.max_headers = HTTP_MAX_HEADERS, .methods = HTTP_ALL_METHODS,
+		.request = http_request_cb, .log = log_sink, .arg = h,
+	};
+	struct httpserv_options	 mon = {
+		.name = "metrics", .listen = cfg->metrics_listen, .reuseport = false,
+		.max_connections = HTTP_METRICS_MAX_CONNECTIONS, .deadline_ms = HTTP_METRICS_DEADLINE_MS,
+		.max_body = 0, .max_headers = HTTP_MAX_HEADERS, .methods = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD,
+		.request = http_mon_request_cb, .log = log_sink, .arg = h,
+	};
+	char			 err[512];
 
-	evhttp_set_allowed_methods(h->evh, HTTP_ALL_METHODS);
-	evhttp_set_max_body_size(h->evh, cfg->max_body);
-	evhttp_set_max_headers_size(h->evh, HTTP_MAX_HEADERS);
-	evhttp_set_timeout_tv(h->evh, &tv);
-	evhttp_set_gencb(h->evh, http_request_cb, h);
-	evhttp_set_bevcb(h->evh, http_bevcb, h);
-	h->m_conn_refused = metrics_counter(h->in->metrics, "dialhook_ingest_connections_refused_total",
-	    "client connections closed at once because DIALHOOK_MAX_CONNECTIONS were open", NULL);
-	metrics_gauge_fn(h->in->metrics, "dialhook_ingest_connections", "open client connections",
-	    NULL, http_gauge_conns, h);
+	if (main.max_connections == 0)
+		return -1;
+	http_register_metrics(h, &main, &mon);
+	if ((h->main = httpserv_new(h->in->base, &main, err, sizeof(err))) == NULL ||
+	    (separate && (h->mon = httpserv_new(h->in->base, &mon, err, sizeof(err))) == NULL)) {
+		log_error("could not serve HTTP|error=\"%s\"", err);
+		return -1;
+	}
+	return 0;
 }
 
 struct http *
 http_new(struct ingest *in)
 {
 	struct http	*h = xcalloc(1, sizeof(*h));
-	int		 fd;
 
 	h->in = in;
-	h->adopt = event_new(in->base, -1, 0, http_adopt_cb, h);
-	h->accept_retry = evtimer_new(in->base, http_accept_retry_cb, h);
-	h->evh = evhttp_new(in->base);
-	h->conns = conns_new(in->base, in->cfg->read_timeout_ms);
-	if (h->adopt == NULL || h->accept_retry == NULL || h->evh == NULL || h->conns == NULL) {
-		log_error("could not create the HTTP server");
-		goto fail;
+	if (http_listen(h) != 0) {
+		http_free(h);
+		return NULL;
 	}
-	http_configure(h);
-	if ((fd = http_listen_socket(in->cfg->listen)) < 0)
-		goto fail;
-	if ((h->bound = evhttp_accept_socket_with_handle(h->evh, fd)) == NULL) {
-		log_error("could not accept on the listening socket|listen=%s", in->cfg->listen);
-		close(fd);
-		goto fail;
-	}
-	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(h->bound), http_accept_error);
 	return h;
-fail:
-	http_free(h);
-	return NULL;
 }
 
 void
 http_stop_accepting(struct http *h)
 {
-	if (h->bound != NULL) {
-		evhttp_del_accept_socket(h->evh, h->bound);	/* closes the socket */
-		h->bound = NULL;
-	}
-	evtimer_del(h->accept_retry);
+	httpserv_stop_accepting(h->main);
 }
 
 void
@@ -654,19 +508,7 @@ http_free(struct http *h)
 {
 	if (h == NULL)
 		return;
-	if (h->evh != NULL)
-		evhttp_free(h->evh);	/* closes connections: http_conn_closed runs */
-	if (h->adopt != NULL)
-		event_free(h->adopt);
-	if (h->accept_retry != NULL)
-		event_free(h->accept_retry);
-	conns_free(h->conns);	/* after evhttp_free: its close callbacks use the table */
-	free(h->newborn);
+	httpserv_free(h->mon);
+	httpserv_free(h->main);
 	free(h);
-}
-
-size_t
-http_connections(const struct http *h)
-{
-	return conns_count(h->conns);
 }

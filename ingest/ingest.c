@@ -10,23 +10,15 @@
 #include <libpq-fe.h>
 
 #include "http.h"
+#include "httpserv.h"
 #include "log.h"
 #include "metrics.h"
+#include "resolver.h"
 #include "store.h"
 #include "verify.h"
 
 #define INGEST_TICK_MS		25	/* janitor period: deadline precision */
 #define INGEST_FLUSH_MS		200	/* after the drain, time for the last replies to be written */
-
-/* libevent's own warnings, through our logger. */
-static void
-ingest_libevent_log(int severity, const char *msg)
-{
-	if (severity >= EVENT_LOG_WARN)
-		log_warn("libevent|detail=\"%s\"", msg);
-	else
-		log_debug("libevent|detail=\"%s\"", msg);
-}
 
 void
 ingest_abort(struct ingest *in, int rc)
@@ -116,6 +108,7 @@ ingest_store(struct ingest *in)
 	const struct dh_config	*cfg = in->cfg;
 	struct store_options	 opt = {
 		.conninfo = cfg->database_url,
+		.resolver = in->resolver,
 		.connections = (int)cfg->db_connections,
 		.max_pending = (int)cfg->max_pending,
 		.max_batch = (int)cfg->max_batch,
@@ -136,16 +129,24 @@ ingest_store(struct ingest *in)
 int
 ingest_init(struct ingest *in, const struct dh_config *cfg)
 {
-	char	 err[512];
+	char		 err[512];
+	uint64_t	 before;
 
 	memset(in, 0, sizeof(*in));
 	in->cfg = cfg;
 	in->state = INGEST_RUNNING;
 	in->exit_code = 1;
-	event_set_log_callback(ingest_libevent_log);
+	log_route_libevent();
+	/* the connection cap is computed from this limit (http.c) */
+	if (httpserv_raise_nofile(&before, &in->nofile, err, sizeof(err)) != 0)
+		log_warn("could not raise the open-file limit, keeping it|error=\"%s\"", err);
 	/* order: loop, metrics, verifier (refuses bad secrets), store, HTTP, signals */
 	if ((in->base = event_base_new()) == NULL) {
 		log_error("could not create the event loop");
+		goto fail;
+	}
+	if ((in->resolver = resolver_new(in->base, cfg->resolv_conf, err, sizeof(err))) == NULL) {
+		log_error("cannot use DIALHOOK_RESOLV_CONF, refusing to start|error=\"%s\"", err);
 		goto fail;
 	}
 	in->metrics = metrics_new();
@@ -169,9 +170,9 @@ ingest_run(struct ingest *in)
 	char	 desc[1024];
 
 	cfg_describe(in->cfg, CFG_INGEST, desc, sizeof(desc));
-	log_info("dialhook-ingest starting|version=%s libevent=%s backend=%s libpq=%d app_secrets=%zu %s",
-	    DH_VERSION, event_get_version(), event_base_get_method(in->base), PQlibVersion(),
-	    verify_app_count(in->verify), desc);
+	log_info("dialhook-ingest starting|version=%s libevent=%s backend=%s libpq=%d app_secrets=%zu "
+	    "nofile=%" PRIu64 " %s", DH_VERSION, event_get_version(), event_base_get_method(in->base),
+	    PQlibVersion(), verify_app_count(in->verify), in->nofile, desc);
 	if (verify_is_unsigned(in->verify))
 		log_warn("NO SECRET CONFIGURED: webhooks are NOT verified (DIALHOOK_ALLOW_UNSIGNED=1); "
 		    "anyone who can reach the listener can store events");
@@ -202,6 +203,8 @@ ingest_fini(struct ingest *in)
 	in->janitor = in->sigint = in->sigterm = NULL;
 	metrics_free(in->metrics);
 	in->metrics = NULL;
+	resolver_free(in->resolver);	/* last before the base: it may run the loop */
+	in->resolver = NULL;
 	if (in->base)
 		event_base_free(in->base);
 	in->base = NULL;

@@ -27,6 +27,7 @@ struct verify;
 struct store;
 struct http;
 struct metrics;
+struct resolver;
 
 enum ingest_state {
 	INGEST_RUNNING,
@@ -37,6 +38,7 @@ enum ingest_state {
 struct ingest {
 	const struct dh_config	*cfg;		/* borrowed, read-only */
 	struct event_base	*base;
+	struct resolver		*resolver;	/* the database host's lookups */
 	enum ingest_state	 state;
 	struct metrics		*metrics;
 	struct verify		*verify;
@@ -46,6 +48,7 @@ struct ingest {
 	struct event		*sigint;
 	struct event		*janitor;	/* persistent tick: deadlines, drain */
 	int64_t			 drain_deadline_us;
+	uint64_t		 nofile;	/* the open-file limit, raised to the hard one at start */
 	int			 exit_code;	/* what main() returns */
 };
 

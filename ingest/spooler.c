@@ -30,6 +30,16 @@
 #define SPOOLER_BACKOFF_MAX_MS	30000	/* retry delay ceiling (doubling from SPOOLER_TICK_MS) */
 #define SPOOLER_REJECTED_SUFFIX	".rejected"
 
+/*
+ * A segment this process finished (replayed, or found corrupt) whose file
+ * could not be removed (or renamed aside) then: never claimed again by this
+ * process, retired by name later (replay_retire).
+ */
+struct spooler_done {
+	char			*name;
+	enum spool_retire	 how;
+};
+
 /* A request appended to the current group. */
 struct spooler_entry {
 	struct store_req	*r;
@@ -62,6 +72,12 @@ struct spooler {
 	int64_t			 replay_after_us;	/* no claim before (after a failure) */
 	int			 backoff_ms;	/* next retry delay after a transient failure */
 	struct pgarray		 rarr[5];
+	struct spooler_done	*done;		/* finished segments whose files could not be retired */
+	size_t			 ndone, capdone;
+	int64_t			 retire_after_us;	/* next retry of their removal */
+	int			 retire_backoff_ms;
+	bool			 unwritable;	/* the last write failed: take nothing (probed each tick) */
+	bool			 unwritable_logged;	/* said so; "writable again" is due after a sync */
 	struct metric		*m_spooled, *m_spool_full, *m_spool_err, *m_replayed, *m_torn,
 				*m_quarantined, *m_rejected;
 };
@@ -94,9 +110,26 @@ spill_pop(struct spooler *sp)
 	return r;
 }
 
-/* Log and count an append the spool refused (full: at most once a second). */
+/*
+ * A write to the spool directory failed (what: the step, err: why): take
+ * nothing more until it can be written again (each replay tick probes it),
+ * so while the database is down ingest answers 503 at once and /readyz says
+ * 503. Logged once per episode; a later successful sync logs the end.
+ */
 static void
-spill_refused(struct spooler *sp, enum spool_append_result ar, const char *err)
+spill_unwritable(struct spooler *sp, const char *what, const char *err)
+{
+	sp->unwritable = true;
+	if (sp->unwritable_logged)
+		return;
+	sp->unwritable_logged = true;
+	log_error("outage spool cannot be written, answering 503 while the database is down (nothing can be "
+	    "stored)|dir=%s step=\"%s\" error=\"%s\"", sp->dir, what, err);
+}
+
+/* Log and count an append the spool refused (full: at most once a second; invalid: an oversized event). */
+static void
+spill_refused(struct spooler *sp, enum spool_append_result ar, bool invalid, const char *err)
 {
 	int64_t		 now;
 
@@ -108,9 +141,12 @@ spill_refused(struct spooler *sp, enum spool_append_result ar, const char *err)
 			log_warn("outage spool full, answering 503|dir=%s bytes=%" PRIu64 " max_bytes=%" PRIu64,
 			    sp->dir, spool_bytes(sp->spool), sp->max_bytes);
 		}
-	} else {
+	} else if (invalid) {
 		metric_inc(sp->m_spool_err);
 		log_error("could not append to the outage spool|dir=%s error=\"%s\"", sp->dir, err);
+	} else {
+		metric_inc(sp->m_spool_err);
+		spill_unwritable(sp, "append", err);
 	}
 }
 
@@ -144,7 +180,7 @@ spill_append(struct spooler *sp, struct store_req *r, bool owned)
 	}
 	if (spool_rewind(sp->spool, mark) != 0)
 		log_error("could not rewind the spool group|mark=%zu", mark);
-	spill_refused(sp, ar, err);
+	spill_refused(sp, ar, spool_record_size(&rec) == 0, err);
 	return false;
 }
 
@@ -181,10 +217,14 @@ spill_commit(struct spooler *sp)
 	ok = spool_sync(sp->spool, err, sizeof(err)) == 0;
 	if (!ok) {
 		metric_inc(sp->m_spool_err);
-		log_error("could not sync the outage spool, answering 503|dir=%s events=%zu error=\"%s\"",
-		    sp->dir, sp->ngroup, err);
+		spill_unwritable(sp, "sync", err);
 	} else {
 		sp->unsealed = true;
+		sp->unwritable = false;
+		if (sp->unwritable_logged) {
+			sp->unwritable_logged = false;
+			log_info("outage spool written again|dir=%s", sp->dir);
+		}
 		log_debug("spooled|events=%zu", sp->ngroup);
 	}
 	for (size_t i = 0; i < sp->ngroup; i++) {
@@ -218,22 +258,103 @@ spooler_is_idle(const struct spooler *sp)
 	return sp->spill_head == NULL;
 }
 
+bool
+spooler_is_usable(const struct spooler *sp)
+{
+	return !sp->unwritable;
+}
+
+/* Each tick while the directory is known unwritable: let requests try again once it says it is writable. */
+static void
+spill_probe(struct spooler *sp)
+{
+	if (sp->unwritable && access(sp->dir, W_OK) == 0)
+		sp->unwritable = false;
+}
+
 /* ------------------------------------------------------------ replay */
 
-/* The claimed segment is finished (every record committed, or corrupt): remove or quarantine it. */
+/*
+ * A finished segment's file could not be removed (or renamed aside), e.g.
+ * on a read-only file system: it is done all the same. Remember it so it is
+ * never claimed again by this process (its events are in the table; another
+ * replay would only hammer the database with conflicts), and retry the
+ * removal with backoff (replay_retire).
+ */
+static void
+done_remember(struct spooler *sp, const char *name, enum spool_retire how, const char *err)
+{
+	if (sp->ndone == sp->capdone) {
+		sp->capdone = sp->capdone ? sp->capdone * 2 : 8;
+		sp->done = xreallocarray(sp->done, sp->capdone, sizeof(*sp->done));
+	}
+	sp->done[sp->ndone].name = xstrdup(name);
+	sp->done[sp->ndone++].how = how;
+	if (sp->ndone == 1) {
+		sp->retire_backoff_ms = SPOOLER_TICK_MS;
+		sp->retire_after_us = util_now_us() + SPOOLER_TICK_MS * 1000;
+	}
+	log_warn("could not %s a finished spool segment; it will not be replayed again, retrying with "
+	    "backoff|segment=%s unremovable=%zu error=\"%s\"",
+	    how == SPOOL_RETIRE_REMOVE ? "remove" : "quarantine", name, sp->ndone, err);
+}
+
+/* spool_claim's skip callback: a segment this process finished already. */
+static int
+done_skip(const char *name, void *arg)
+{
+	const struct spooler	*sp = arg;
+
+	for (size_t i = 0; i < sp->ndone; i++)
+		if (strcmp(sp->done[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Retry retiring the remembered segments once their backoff has passed
+ * (1 s doubling to SPOOLER_BACKOFF_MAX_MS); forget those now gone.
+ */
+static void
+replay_retire(struct spooler *sp)
+{
+	size_t	 kept = 0;
+	char	 err[256];
+
+	if (sp->ndone == 0 || util_now_us() < sp->retire_after_us)
+		return;
+	for (size_t i = 0; i < sp->ndone; i++) {
+		if (spool_retire(sp->dir, sp->done[i].name, sp->done[i].how, err, sizeof(err)) == 0) {
+			log_info("finished spool segment retired at last|segment=%s", sp->done[i].name);
+			free(sp->done[i].name);
+			continue;
+		}
+		sp->done[kept++] = sp->done[i];
+	}
+	sp->ndone = kept;
+	sp->retire_after_us = util_now_us() + (int64_t)sp->retire_backoff_ms * 1000;
+	sp->retire_backoff_ms = sp->retire_backoff_ms * 2 > SPOOLER_BACKOFF_MAX_MS ? SPOOLER_BACKOFF_MAX_MS :
+	    sp->retire_backoff_ms * 2;
+}
+
+/*
+ * The claimed segment is finished (every record committed, or corrupt):
+ * remove or quarantine it; if that fails it is remembered as done.
+ */
 static void
 replay_finish(struct spooler *sp)
 {
-	const char	*name = spool_segment_name(sp->seg);
+	char		 name[256];
 	size_t		 off = spool_segment_offset(sp->seg), size = spool_segment_size(sp->seg);
 	char		 err[256];
 
+	snprintf(name, sizeof(name), "%s", spool_segment_name(sp->seg));
 	if (sp->seg_end == SPOOL_NEXT_CORRUPT) {
 		log_error("spool segment is corrupt, quarantining it (renamed to .bad) for an operator|"
 		    "segment=%s offset=%zu size=%zu", name, off, size);
 		metric_inc(sp->m_quarantined);
 		if (spool_segment_quarantine(sp->seg, err, sizeof(err)) != 0)
-			log_error("could not quarantine spool segment|error=\"%s\"", err);
+			done_remember(sp, name, SPOOL_RETIRE_QUARANTINE, err);
 	} else {
 		if (sp->seg_end == SPOOL_NEXT_TORN) {
 			log_warn("spool segment has a torn tail (never acknowledged), dropping it|"
@@ -242,8 +363,7 @@ replay_finish(struct spooler *sp)
 		}
 		log_info("spool segment replayed|segment=%s bytes=%zu", name, size);
 		if (spool_segment_done(sp->seg, err, sizeof(err)) != 0)
-			log_warn("could not remove replayed spool segment, it will be replayed again|"
-			    "error=\"%s\"", err);
+			done_remember(sp, name, SPOOL_RETIRE_REMOVE, err);
 	}
 	sp->seg = NULL;
 	sp->nrecs = 0;
@@ -499,7 +619,7 @@ replay_claim(struct spooler *sp)
 
 	if (sp->seg != NULL || util_now_us() < sp->replay_after_us)
 		return;
-	if (spool_claim(sp->dir, &sp->seg, err, sizeof(err)) != 0) {
+	if (spool_claim(sp->dir, done_skip, sp, &sp->seg, err, sizeof(err)) != 0) {
 		log_warn("could not claim a spool segment|dir=%s error=\"%s\"", sp->dir, err);
 		sp->replay_after_us = util_now_us() + SPOOLER_TICK_MS * 1000;
 		sp->seg = NULL;
@@ -514,8 +634,9 @@ replay_claim(struct spooler *sp)
 
 /*
  * Replay tick (once a second, and when a connection comes up or a segment
- * is finished): refresh the spool's usage, seal our own segment once the
- * database is back so it can be claimed, claim the oldest segment.
+ * is finished): refresh the spool's usage, probe an unwritable directory,
+ * retry retiring finished segments, seal our own segment once the database
+ * is back so it can be claimed, claim the oldest segment not finished yet.
  */
 static void
 replay_tick_cb(evutil_socket_t fd DH_UNUSED, short what DH_UNUSED, void *arg)
@@ -525,6 +646,8 @@ replay_tick_cb(evutil_socket_t fd DH_UNUSED, short what DH_UNUSED, void *arg)
 
 	if (spool_writer_rescan(sp->spool, err, sizeof(err)) != 0)
 		log_warn("could not scan the outage spool|dir=%s error=\"%s\"", sp->dir, err);
+	spill_probe(sp);
+	replay_retire(sp);
 	if (!store_is_ready(sp->st) || sp->draining)
 		return;
 	if (sp->unsealed && sp->spill_head == NULL) {
@@ -557,6 +680,18 @@ spooler_gauge_bytes(void *arg)
 	return (double)spool_bytes(((struct spooler *)arg)->spool);
 }
 
+static double
+spooler_gauge_writable(void *arg)
+{
+	return ((struct spooler *)arg)->unwritable ? 0 : 1;
+}
+
+static double
+spooler_gauge_unremovable(void *arg)
+{
+	return (double)((struct spooler *)arg)->ndone;
+}
+
 /* Seconds between now and the received_at of the oldest record being replayed; 0 if none. */
 static double
 spooler_gauge_replay_lag(void *arg)
@@ -587,6 +722,12 @@ spooler_metrics(struct spooler *sp, struct metrics *m)
 	    "spooled events the database refused for good, kept in <segment>.rejected", NULL);
 	metrics_gauge_fn(m, "dialhook_ingest_spool_bytes", "bytes in the outage spool directory",
 	    NULL, spooler_gauge_bytes, sp);
+	metrics_gauge_fn(m, "dialhook_ingest_spool_writable",
+	    "1 while the outage spool directory can be written (0: 503 while the database is down)", NULL,
+	    spooler_gauge_writable, sp);
+	metrics_gauge_fn(m, "dialhook_ingest_spool_unremovable_segments",
+	    "replayed spool segments whose files could not be removed yet (not replayed again)", NULL,
+	    spooler_gauge_unremovable, sp);
 	metrics_gauge_fn(m, "dialhook_ingest_spool_replay_lag_seconds",
 	    "age of the oldest spooled event being replayed (0 when not replaying)", NULL,
 	    spooler_gauge_replay_lag, sp);
@@ -627,6 +768,9 @@ spooler_free(struct spooler *sp)
 	event_free(sp->replay_timer);
 	for (int k = 0; k < 5; k++)
 		pgarray_free(&sp->rarr[k]);
+	for (size_t i = 0; i < sp->ndone; i++)
+		free(sp->done[i].name);
+	free(sp->done);
 	free(sp->group);
 	free(sp->recs);
 	free(sp->offs);

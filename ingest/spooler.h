@@ -30,6 +30,18 @@
  * dropped (logged, counted); a corrupt segment is quarantined. Our own
  * active segment is sealed once a connection is up and nothing waits to be
  * spilled, so it becomes claimable.
+ *
+ * Read-only directory (e.g. ext4 errors=remount-ro). A finished segment
+ * whose file cannot be removed (or renamed aside) is remembered as done in
+ * memory (metric, log line): this process never claims it again, replay
+ * moves on to the next segment, and the removal is retried by name every
+ * tick after a backoff of 1 s doubling to 30 s. So replay never repeats a
+ * segment faster than that, whatever the file system does. After a restart
+ * such a segment is replayed once more (idempotent). A write that fails
+ * (append or sync) marks the spool unusable until a later tick finds the
+ * directory writable (access(2)): meanwhile nothing is taken, so with the
+ * database down ingest answers 503 at once and /readyz is 503; one log line
+ * when it starts, one when a sync succeeds again.
  */
 #ifndef DH_INGEST_SPOOLER_H
 #define DH_INGEST_SPOOLER_H
@@ -81,6 +93,12 @@ void		 spooler_flush(struct spooler *sp);
 
 /* Nothing taken and waiting to be written. */
 bool		 spooler_is_idle(const struct spooler *sp);
+
+/*
+ * The spool directory could be written at the last try (or a probe since
+ * says it can be again): requests may be taken while the database is down.
+ */
+bool		 spooler_is_usable(const struct spooler *sp);
 
 /* A connection came up: run the replay tick soon. */
 void		 spooler_conn_up(struct spooler *sp);

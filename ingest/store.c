@@ -694,6 +694,7 @@ store_new(struct event_base *base, const struct store_options *opt, struct metri
 	st->kick = event_new(base, -1, 0, store_kick_cb, st);
 	st->wake_timer = evtimer_new(base, store_wake_timer_cb, st);
 	po.conninfo = opt->conninfo;
+	po.resolver = opt->resolver;
 	po.setup_sql = STORE_SETUP_SQL;
 	po.prepare_name = STORE_INSERT_NAME;
 	po.prepare_sql = STORE_INSERT_SQL;
@@ -760,13 +761,13 @@ store_free(struct store *st)
 bool
 store_can_accept(const struct store *st)
 {
-	return (st->up > 0 || st->sp != NULL) && st->waiting < (size_t)st->opt.max_pending;
+	return (st->up > 0 || store_spool_is_usable(st)) && st->waiting < (size_t)st->opt.max_pending;
 }
 
 bool
-store_has_spool(const struct store *st)
+store_spool_is_usable(const struct store *st)
 {
-	return st->sp != NULL;
+	return st->sp != NULL && spooler_is_usable(st->sp);
 }
 
 void

@@ -53,6 +53,7 @@
 
 struct store;
 struct metrics;
+struct resolver;
 
 enum store_outcome {
 	STORE_STORED,		/* committed now; id set */
@@ -92,6 +93,7 @@ typedef void (*store_fatal_fn)(const char *why, void *arg);
 
 struct store_options {
 	const char	*conninfo;
+	struct resolver	*resolver;		/* borrowed: the database host's lookups */
 	int		 connections;
 	int		 max_pending;
 	int		 max_batch;
@@ -119,14 +121,17 @@ void		 store_start(struct store *st);
  */
 void		 store_free(struct store *st);
 
-/* true if a request submitted now could be accepted (a connection is up, the queue has room). */
+/*
+ * true if a request submitted now could be accepted: a connection is up or
+ * the outage spool is usable, and the queue has room.
+ */
 bool		 store_can_accept(const struct store *st);
 
 /* true if at least one connection is up (for /readyz). */
 bool		 store_is_ready(const struct store *st);
 
-/* true if an outage spool is configured. */
-bool		 store_has_spool(const struct store *st);
+/* true if an outage spool is configured and its directory could be written at the last try. */
+bool		 store_spool_is_usable(const struct store *st);
 
 /* A zeroed request to fill in (payload, app_id, info) and submit. */
 struct store_req *store_req_new(struct store *st);

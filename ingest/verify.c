@@ -16,6 +16,7 @@
 struct verify {
 	unsigned char	*global;	/* DIALPAD_WEBHOOK_SECRET bytes, or NULL */
 	size_t		 global_len;
+	unsigned char	 dummy[32];	/* random: the key an unknown app is checked against */
 	struct secrets	*apps;		/* per-app secrets, or NULL */
 	bool		 allow_unsigned;	/* DIALHOOK_ALLOW_UNSIGNED */
 };
@@ -32,6 +33,7 @@ verify_new(const struct dh_config *cfg, char *err, size_t errlen)
 	struct verify	*v = xcalloc(1, sizeof(*v));
 
 	v->allow_unsigned = cfg->allow_unsigned;
+	randombytes_buf(v->dummy, sizeof(v->dummy));
 
 	if (cfg->webhook_secret != NULL && cfg->webhook_secret[0] != '\0') {
 		v->global_len = strlen(cfg->webhook_secret);
@@ -64,6 +66,7 @@ verify_free(struct verify *v)
 		free(v->global);
 	}
 	secrets_free(v->apps);
+	sodium_memzero(v->dummy, sizeof(v->dummy));
 	free(v);
 }
 
@@ -144,6 +147,26 @@ verify_decode_claims(const char *body, size_t len, char **payload, size_t *paylo
 	return r;
 }
 
+/*
+ * An app with no secret while unsigned bodies are not allowed: do the same
+ * work as for a known app whose secret the sender does not have (the HMAC
+ * against a random key nobody knows), so the answer and its timing do not
+ * tell the two apart. Never JWT_OK.
+ */
+static enum jwt_result
+verify_unknown(const struct verify *v, const char *body, size_t len)
+{
+	char		*claims = NULL;
+	size_t		 n = 0;
+	enum jwt_result	 r;
+
+	r = jwt_verify(body, len, v->dummy, sizeof(v->dummy), (int64_t)time(NULL), &claims, &n);
+	free(claims);
+	/* only a sender who knows the random key gets further: still a bad signature */
+	return r == JWT_OK || r == JWT_EXPIRED || r == JWT_NOT_YET_VALID || r == JWT_BAD_TIME_CLAIM ?
+	    JWT_BAD_SIGNATURE : r;
+}
+
 enum jwt_result
 verify_body(const struct verify *v, const char *app_id, const char *body, size_t len,
     char **payload, size_t *payload_len)
@@ -161,6 +184,8 @@ verify_body(const struct verify *v, const char *app_id, const char *body, size_t
 		return JWT_MALFORMED;
 	if (verify_key(v, app_id, &key, &keylen))
 		return jwt_verify(body, len, key, keylen, (int64_t)time(NULL), payload, payload_len);
+	if (!v->allow_unsigned)
+		return verify_unknown(v, body, len);
 	if (body[0] == '{')
 		return verify_plain(body, len, payload, payload_len);
 	return verify_decode_claims(body, len, payload, payload_len);

@@ -37,15 +37,19 @@ size_t		 verify_app_count(const struct verify *v);
 
 /*
  * true if requests for app_id can be accepted: it has a secret (its own or
- * the global one) or unsigned bodies are allowed. An app without a secret
- * while others have one is refused (401 no_secret), never let through.
+ * the global one) or unsigned bodies are allowed. For metrics and logs only:
+ * verify_body() answers an unknown app exactly as a known one whose secret
+ * the sender does not have, so a client cannot enumerate apps.
  */
 bool		 verify_is_known(const struct verify *v, const char *app_id);
 
 /*
  * Check body[0..len) (need not be NUL-terminated) for app_id. With a secret
  * for the app, the trimmed body must be an HS256 JWT signed with it (see
- * jwt_verify for the result codes). Without one (unsigned mode), a plain
+ * jwt_verify for the result codes). An app without a secret while unsigned
+ * bodies are not allowed gets the same checks against a random key nobody
+ * knows (never JWT_OK; the same result and the same work as a wrong secret).
+ * Without any secret (unsigned mode), a plain
  * JSON object is accepted as is, and a JWT-shaped body has its claims
  * decoded without verification. On JWT_OK *payload is a malloc'd,
  * validated JSON object text (caller frees) of *payload_len bytes; on any

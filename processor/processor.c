@@ -20,10 +20,22 @@
 
 #include "batch.h"
 #include "dispatch.h"
+#include "httpserv.h"
 #include "log.h"
 #include "migrations.h"
 #include "pgconn.h"
+#include "resolver.h"
 #include "status.h"
+
+/*
+ * Descriptors kept out of the metrics listener's budget, so a database
+ * reconnect is never starved by it: stdio (3), the event loop's own (epoll,
+ * signal pipe, notification: 4), the listening socket, the database
+ * connection and the new one of a reconnect (2), and room for name lookups
+ * and libpq (16). The listener serves at most PROC_HTTP_MAX_CONNECTIONS.
+ */
+#define PROC_FD_RESERVE			26
+#define PROC_HTTP_MAX_CONNECTIONS	32
 
 /* After a transient database error (timeout, deadlock), wait this long before claiming again. */
 #define PROC_ERROR_PAUSE_MS	500
@@ -66,6 +78,7 @@ struct processor {
 	const struct dh_config	*cfg;
 	struct event_base	*base;
 	struct pgconn		*db;
+	struct resolver		*resolver;	/* the database host's lookups */
 	struct status		*status;
 	struct event		*sig_term, *sig_int, *poll, *kick, *pause, *deadline;
 	struct batch		 batch;
@@ -239,19 +252,6 @@ proc_kick_later(struct processor *p)
 	event_active(p->kick, EV_TIMEOUT, 1);
 }
 
-/* SQLSTATEs worth retrying as a whole batch: not the data's fault. */
-static bool
-proc_transient(const char *sqlstate)
-{
-	if (sqlstate == NULL)
-		return true;
-	return strncmp(sqlstate, "40", 2) == 0 ||	/* serialization failure, deadlock */
-	    strncmp(sqlstate, "53", 2) == 0 ||		/* insufficient resources */
-	    strncmp(sqlstate, "57", 2) == 0 ||		/* query canceled (statement_timeout), shutdown */
-	    strncmp(sqlstate, "08", 2) == 0 ||		/* connection exception */
-	    strcmp(sqlstate, "55P03") == 0;		/* lock not available */
-}
-
 /* Run the claimed rows through the handlers and send the write. */
 static void
 proc_write(struct processor *p, PGresult *res)
@@ -418,7 +418,7 @@ proc_step_error(struct processor *p, enum proc_state st, PGresult *res)
 	pgconn_trim_error(PQresultErrorMessage(res), why, sizeof(why));
 	switch (st) {
 	case PS_WRITE:
-		if (!proc_transient(sqlstate)) {
+		if (!pgconn_sqlstate_is_transient(sqlstate)) {
 			proc_write_failed(p, why);
 			return;
 		}
@@ -596,6 +596,7 @@ proc_setup_db(struct processor *p)
 	snprintf(setup, sizeof(setup), "SET application_name = 'dialhook-processor'; "
 	    "SET statement_timeout = %" PRId64 "; LISTEN webhook_events", p->cfg->statement_timeout_ms);
 	o.conninfo = p->cfg->database_url;
+	o.resolver = p->resolver;
 	o.setup_sql = setup;
 	o.prepare_name = "dialhook_batch_write";
 	o.prepare_sql = p->write_sql;
@@ -625,6 +626,32 @@ proc_setup_events(struct processor *p)
 	return 0;
 }
 
+/*
+ * Raise the open-file limit to the hard one and serve the metrics listener
+ * with what it leaves beside PROC_FD_RESERVE; 0, or -1 (logged) if the
+ * limit leaves nothing or the listener cannot start.
+ */
+static int
+proc_listen(struct processor *p)
+{
+	uint64_t	 before, nofile;
+	size_t		 cap;
+	char		 err[256];
+
+	if (httpserv_raise_nofile(&before, &nofile, err, sizeof(err)) != 0)
+		log_warn("could not raise the open-file limit, keeping it|error=\"%s\"", err);
+	cap = httpserv_fit_connections(nofile, PROC_FD_RESERVE, PROC_HTTP_MAX_CONNECTIONS);
+	if (cap == 0) {
+		log_error("the open-file limit leaves no descriptor for the metrics listener, raise it "
+		    "(ulimit -n)|nofile=%" PRIu64 " reserve=%d", nofile, PROC_FD_RESERVE);
+		return -1;
+	}
+	if (cap < PROC_HTTP_MAX_CONNECTIONS)
+		log_warn("metrics listener connections lowered to fit the open-file limit|"
+		    "max_connections=%zu nofile=%" PRIu64 " reserve=%d", cap, nofile, PROC_FD_RESERVE);
+	return status_listen(p->status, p->base, p->cfg->metrics_listen, cap);
+}
+
 struct processor *
 processor_new(const struct dh_config *cfg)
 {
@@ -633,6 +660,7 @@ processor_new(const struct dh_config *cfg)
 
 	p->cfg = cfg;
 	p->policy = (struct batch_policy){ cfg->retry_base_ms, cfg->retry_max_ms, cfg->max_attempts };
+	log_route_libevent();
 	if (dispatch_check(err, sizeof(err)) != 0) {
 		log_error("bad dispatch table|reason=\"%s\"", err);
 		goto fail;
@@ -652,9 +680,12 @@ processor_new(const struct dh_config *cfg)
 	if (proc_setup_events(p) != 0)
 		goto fail;
 	p->status = status_new(proc_healthy, p);
-	if (cfg->metrics_listen && cfg->metrics_listen[0] &&
-	    status_listen(p->status, p->base, cfg->metrics_listen) != 0)
+	if (cfg->metrics_listen && cfg->metrics_listen[0] && proc_listen(p) != 0)
 		goto fail;
+	if ((p->resolver = resolver_new(p->base, cfg->resolv_conf, err, sizeof(err))) == NULL) {
+		log_error("cannot use DIALHOOK_RESOLV_CONF|error=\"%s\"", err);
+		goto fail;
+	}
 	proc_setup_db(p);
 	return p;
 fail:
@@ -693,6 +724,7 @@ processor_free(struct processor *p)
 		event_free(p->pause);
 	if (p->deadline)
 		event_free(p->deadline);
+	resolver_free(p->resolver);	/* last before the base: it may run the loop */
 	if (p->base)
 		event_base_free(p->base);
 	proc_stack_clear(p);

@@ -1,4 +1,7 @@
-/* status.c: metrics registry and the evhttp /metrics + /healthz server (see status.h). */
+/*
+ * status.c: the processor's metrics registry and its /metrics, /healthz and
+ * /readyz server (see status.h); the sockets are common/httpserv.c's.
+ */
 #include "status.h"
 
 #include <stdio.h>
@@ -9,8 +12,12 @@
 #include <event2/http.h>
 
 #include "dispatch.h"
+#include "httpserv.h"
 #include "log.h"
 #include "metrics.h"
+
+#define STATUS_DEADLINE_MS	5000		/* per request: reading it, and keep-alive idle */
+#define STATUS_MAX_HEADERS	(16 * 1024)
 
 enum { ST_PROCESSED, ST_SKIPPED, ST_FAILED, ST_DEAD, ST_NKIND };
 
@@ -34,7 +41,7 @@ struct status {
 	struct metric	**skipped;	/* per dispatch_unhandled() type */
 	struct metric	*batch_size, *batch_seconds, *db_seconds, *work_seconds, *lag, *batches;
 	struct metric	*field_errors[PF_N];	/* per payload field; NULL for fields without a name */
-	struct evhttp	*http;
+	struct httpserv	*http;
 	bool		(*healthy)(void *);
 	void		*arg;
 };
@@ -119,8 +126,7 @@ status_free(struct status *s)
 {
 	if (s == NULL)
 		return;
-	if (s->http)
-		evhttp_free(s->http);
+	httpserv_free(s->http);
 	metrics_free(s->m);
 	free(s->by_type);
 	free(s->skipped);
@@ -181,77 +187,72 @@ status_lag(struct status *s, double seconds)
 	metric_set(s->lag, seconds);
 }
 
+/* Send the one reply of req: status with a text/plain (or the metrics exposition) body. */
 static void
-status_metrics_cb(struct evhttp_request *req, void *arg)
+status_reply(struct evhttp_request *req, int status, const char *ctype, const char *text,
+    const struct metrics *m)
 {
-	struct status	*s = arg;
-	struct evbuffer	*out = evbuffer_new();
+	struct evbuffer	*out = evhttp_request_get_output_buffer(req);
 
-	if (out == NULL) {
-		evhttp_send_error(req, HTTP_INTERNAL, NULL);
-		return;
-	}
-	metrics_render(s->m, out);
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", METRICS_CONTENT_TYPE);
-	evhttp_send_reply(req, HTTP_OK, "OK", out);
-	evbuffer_free(out);
+	if (m != NULL)
+		metrics_render(m, out);
+	else
+		evbuffer_add(out, text, strlen(text));
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", ctype);
+	evhttp_send_reply(req, status, status == 200 ? "OK" : status == 404 ? "Not Found" :
+	    "Service Unavailable", NULL);
 }
 
-/* GET /healthz: 200 while the process serves (liveness, as ingest's). */
+/*
+ * The one request callback: GET /metrics, /healthz (200 while the process
+ * serves), /readyz (200 only while the database connection is up, else
+ * 503); any other path 404. Other methods never get here (evhttp: 501).
+ */
 static void
-status_healthz_cb(struct evhttp_request *req, void *arg DH_UNUSED)
+status_request_cb(struct evhttp_request *req, void *arg)
 {
-	struct evbuffer	*out = evbuffer_new();
+	struct status		*s = arg;
+	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
+	const char		*path = uri ? evhttp_uri_get_path(uri) : NULL;
 
-	if (out == NULL) {
-		evhttp_send_error(req, HTTP_INTERNAL, NULL);
-		return;
-	}
-	evbuffer_add_printf(out, "ok\n");
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain");
-	evhttp_send_reply(req, HTTP_OK, "OK", out);
-	evbuffer_free(out);
+	if (path != NULL && strcmp(path, "/metrics") == 0)
+		status_reply(req, 200, METRICS_CONTENT_TYPE, NULL, s->m);
+	else if (path != NULL && strcmp(path, "/healthz") == 0)
+		status_reply(req, 200, "text/plain", "ok\n", NULL);
+	else if (path != NULL && strcmp(path, "/readyz") == 0 && s->healthy(s->arg))
+		status_reply(req, 200, "text/plain", "ok\n", NULL);
+	else if (path != NULL && strcmp(path, "/readyz") == 0)
+		status_reply(req, 503, "text/plain", "database unavailable\n", NULL);
+	else
+		status_reply(req, 404, "text/plain", "not found\n", NULL);
 }
 
-/* GET /readyz: 200 only while the database connection is up, else 503. */
-static void
-status_readyz_cb(struct evhttp_request *req, void *arg)
+static double
+status_gauge_conns(void *arg)
 {
-	struct status	*s = arg;
-	struct evbuffer	*out = evbuffer_new();
-	bool		 ok = s->healthy(s->arg);
-
-	if (out == NULL) {
-		evhttp_send_error(req, HTTP_INTERNAL, NULL);
-		return;
-	}
-	evbuffer_add_printf(out, "%s\n", ok ? "ok" : "database unavailable");
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain");
-	evhttp_send_reply(req, ok ? HTTP_OK : 503, ok ? "OK" : "Service Unavailable", out);
-	evbuffer_free(out);
+	return (double)httpserv_connections(((struct status *)arg)->http);
 }
 
 int
-status_listen(struct status *s, struct event_base *base, const char *hostport)
+status_listen(struct status *s, struct event_base *base, const char *hostport, size_t max_connections)
 {
-	char	 host[256];
-	int	 port;
+	struct httpserv_options	 o = {
+		.name = "metrics", .listen = hostport, .reuseport = false,
+		.max_connections = max_connections, .deadline_ms = STATUS_DEADLINE_MS, .max_body = 0,
+		.max_headers = STATUS_MAX_HEADERS, .methods = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD,
+		.request = status_request_cb, .log = log_sink, .arg = s,
+	};
+	char			 err[512];
 
-	if (util_split_hostport(hostport, host, sizeof(host), &port) != 0) {
-		log_error("invalid DIALHOOK_METRICS_LISTEN|value=%s", hostport);
-		return -1;
-	}
-	if ((s->http = evhttp_new(base)) == NULL) {
-		log_error("could not create the metrics server");
-		return -1;
-	}
-	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
-	evhttp_set_timeout(s->http, 10);
-	evhttp_set_cb(s->http, "/metrics", status_metrics_cb, s);
-	evhttp_set_cb(s->http, "/healthz", status_healthz_cb, s);
-	evhttp_set_cb(s->http, "/readyz", status_readyz_cb, s);
-	if (evhttp_bind_socket(s->http, host, (uint16_t)port) != 0) {
-		log_error("could not listen for metrics|addr=%s", hostport);
+	o.m_refused = metrics_counter(s->m, "dialhook_processor_http_connections_refused_total",
+	    "connections to DIALHOOK_METRICS_LISTEN closed at once because the cap was reached", NULL);
+	o.m_accept_errors = metrics_counter(s->m, "dialhook_processor_accept_errors_total",
+	    "accept() failures on DIALHOOK_METRICS_LISTEN (e.g. out of file descriptors); accepting pauses",
+	    NULL);
+	metrics_gauge_fn(s->m, "dialhook_processor_http_connections",
+	    "open connections to DIALHOOK_METRICS_LISTEN", NULL, status_gauge_conns, s);
+	if ((s->http = httpserv_new(base, &o, err, sizeof(err))) == NULL) {
+		log_error("could not serve metrics|error=\"%s\"", err);
 		return -1;
 	}
 	return 0;

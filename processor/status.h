@@ -24,8 +24,13 @@ struct status;
 struct status	*status_new(bool (*healthy)(void *arg), void *arg);
 void		 status_free(struct status *s);
 
-/* Serve on "host:port". 0, or -1 with the reason logged. */
-int		 status_listen(struct status *s, struct event_base *base, const char *hostport) DH_MUSTCHECK;
+/*
+ * Serve /metrics, /healthz and /readyz on "host:port", at most
+ * max_connections clients at once, each request within 5 s (common/httpserv.h).
+ * 0, or -1 with the reason logged.
+ */
+int		 status_listen(struct status *s, struct event_base *base, const char *hostport,
+		    size_t max_connections) DH_MUSTCHECK;
 
 /* Count a committed batch: its events by outcome and type, its size and timings. */
 void		 status_batch(struct status *s, const struct batch *b, double took_s, double db_s);

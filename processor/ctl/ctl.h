@@ -44,10 +44,24 @@ int	 ctl_error(const char *cmd, const char *fmt, ...) __attribute__((format(prin
 int	 ctl_wants_help(int argc, char **argv);
 
 /*
- * Connect to DATABASE_URL (blocking). On failure prints why (naming cmd) and
- * returns NULL.
+ * Connect to DATABASE_URL (blocking; a host name is looked up with a time
+ * limit of a few seconds, never forever). On failure prints why (naming cmd)
+ * and returns NULL.
  */
 PGconn	*ctl_connect(const struct ctl *ctl, const char *cmd);
+
+/*
+ * As ctl_connect(), but while wait_ms has not passed, a failed attempt is
+ * retried after a pause (250 ms doubling to 5 s), with one progress line per
+ * failed attempt on stderr; each attempt is bounded by what is left (libpq's
+ * connect_timeout, unless DATABASE_URL sets one). wait_ms 0 = one attempt.
+ */
+PGconn	*ctl_connect_wait(const struct ctl *ctl, const char *cmd, int64_t wait_ms);
+
+#define CTL_WAIT_MAX_MS	 INT64_C(3600000)	/* --wait at most 1h */
+
+/* Parse a --wait duration: "90" or "90s", "500ms", "2m", "1h"; 0..1h. 0 or -1. */
+int	 ctl_parse_wait(const char *s, int64_t *ms) DH_MUSTCHECK;
 
 /* Run a statement; on failure print the server's message (naming cmd) and return NULL. */
 PGresult *ctl_exec(PGconn *pq, const char *cmd, const char *sql, int nparams,
@@ -87,6 +101,7 @@ int	 ctl_purge(struct ctl *ctl, int argc, char **argv);
 int	 ctl_gen_events(struct ctl *ctl, int argc, char **argv);
 
 /* --help texts of the subcommands above (the `details` of their table rows). */
+extern const char ctl_migrate_details[];
 extern const char ctl_stats_details[];
 extern const char ctl_reprocess_details[];
 extern const char ctl_dead_details[];

@@ -1,11 +1,14 @@
 /*
- * ctl_migrate.c: `dialhookctl migrate [--status]` and `dialhookctl config-table`.
+ * ctl_migrate.c: `dialhookctl migrate [--status] [--wait DURATION]` and
+ * `dialhookctl config-table`.
  *
  * Migrations are the sql/NNN_name.sql files compiled into the binary. Each
  * pending one runs in its own transaction together with its row in
  * schema_migrations, under an advisory lock so two migrate runs (two
  * containers starting at once) never interleave. A failure rolls that
- * migration back, prints the server's message and exits 1.
+ * migration back, prints the server's message and exits 1. With --wait, a
+ * database that is not accepting connections yet (a container still
+ * starting) is retried until the duration has passed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +19,18 @@
 #include "pgconn.h"
 
 #define MIGRATE_LOCK_KEY "7311250001"	/* pg_advisory_lock key: "dialhook migrate" */
+
+const char ctl_migrate_details[] =
+	"options:\n"
+	"  --status          list applied and pending migrations, change nothing\n"
+	"  --wait DURATION   if the database does not accept connections yet, try again\n"
+	"                    (250 ms apart, doubling to 5 s) until DURATION has passed:\n"
+	"                    90 or 90s, 500ms, 2m, 1h; one progress line per failed attempt\n"
+	"                    on stderr. Default: one attempt. docker-compose.yml uses 60s,\n"
+	"                    so migrate outlasts PostgreSQL's start-up.\n"
+	"\n"
+	"exit status: 0 applied or up to date; 1 no connection (within --wait) or a\n"
+	"migration failed (rolled back, message on stderr); 2 usage error.\n";
 
 static const char migrate_bootstrap_sql[] =
 	"CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -85,15 +100,22 @@ ctl_migrate(struct ctl *ctl, int argc, char **argv)
 {
 	PGconn		*pq = NULL;
 	PGresult	*res = NULL;
-	int		 status_only = 0, rc = CTL_EXIT_RUNTIME, applied = 0;
+	const char	*wait = NULL;
+	int64_t		 wait_ms = 0;
+	int		 status_only = 0, rc = CTL_EXIT_RUNTIME, applied = 0, got;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--status") == 0)
 			status_only = 1;
-		else
+		else if ((got = ctl_opt_value("--wait", "migrate", argc, argv, &i, &wait)) < 0)
+			return -got;
+		else if (got == 0)
 			return ctl_usage_error("migrate", "unknown argument '%s'", argv[i]);
+		else if (ctl_parse_wait(wait, &wait_ms) != 0)
+			return ctl_usage_error("migrate", "--wait: '%s' is not a duration of at most 1h "
+			    "(90, 90s, 500ms, 2m, 1h)", wait);
 	}
-	if ((pq = ctl_connect(ctl, "migrate")) == NULL)
+	if ((pq = ctl_connect_wait(ctl, "migrate", wait_ms)) == NULL)
 		return CTL_EXIT_RUNTIME;
 	PQclear(PQexec(pq, "SET client_min_messages = warning"));
 	if ((res = ctl_exec(pq, "migrate", "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", 0, NULL,

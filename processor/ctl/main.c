@@ -11,8 +11,8 @@
 
 /* One row per subcommand; `dialhookctl --help` lists them in this order. */
 static const struct ctl_command ctl_commands[] = {
-	{ "migrate", ctl_migrate, "[--status]",
-	  "apply pending schema migrations (or list applied and pending ones)", NULL },
+	{ "migrate", ctl_migrate, "[--status] [--wait DURATION]",
+	  "apply pending schema migrations (or list applied and pending ones)", ctl_migrate_details },
 	{ "config-table", ctl_config_table, "",
 	  "print every option of every binary as Markdown (docs/configuration.md)", NULL },
 	{ "stats", ctl_stats, "[--json]",

@@ -665,7 +665,7 @@ def test_hostile_clients_do_not_starve_healthy_ones(daemons, db, tmp_path):
             stored=stored, lost=0, problems=len(problems), trickle_not_closed=len(trickle))
     assert not problems, "; ".join(problems)
     # DIALHOOK_READ_TIMEOUT_MS is one deadline for each request's headers and body
-    # (ingest/conns.c), not a per-read inactivity timeout: trickling clients are closed.
+    # (common/httpserv.c), not a per-read inactivity timeout: trickling clients are closed.
     assert not trickle, "; ".join(trickle)
 
 

@@ -47,7 +47,7 @@ verify(const char *tok, size_t n, const char *key, char **claims,
 
 	r = jwt_verify(tok, n, (const unsigned char *)key, strlen(key), NOW_S,
 	    claims, len);
-	FUZZ_ASSERT(r >= JWT_OK && r <= JWT_NOT_YET_VALID);
+	FUZZ_ASSERT(r >= JWT_OK && r <= JWT_BAD_TIME_CLAIM);
 	FUZZ_ASSERT(strcmp(jwt_reason(r), "unknown") != 0);
 	if (r != JWT_OK) {
 		FUZZ_ASSERT(*claims == NULL && *len == 0);
@@ -70,7 +70,8 @@ as_token(const char *p, size_t n)
 	(void)verify(p, n, KEY, &claims, &len);
 	free(claims);
 	r = verify(p, n, "", &claims, &len);
-	FUZZ_ASSERT(r != JWT_OK && r != JWT_EXPIRED && r != JWT_NOT_YET_VALID);
+	FUZZ_ASSERT(r != JWT_OK && r != JWT_EXPIRED && r != JWT_NOT_YET_VALID &&
+	    r != JWT_BAD_TIME_CLAIM);
 	FUZZ_ASSERT(jwt_verify(p, n, NULL, 0, NOW_S, &claims, &len) != JWT_OK);
 }
 
@@ -182,7 +183,8 @@ as_pieces(const char *p, size_t n)
 		    claims[cn] == '\0');
 		free(claims);
 	}
-	if (r == JWT_OK || r == JWT_EXPIRED || r == JWT_NOT_YET_VALID) {
+	if (r == JWT_OK || r == JWT_EXPIRED || r == JWT_NOT_YET_VALID ||
+	    r == JWT_BAD_TIME_CLAIM) {
 		FUZZ_ASSERT(obj);
 		FUZZ_ASSERT(jwt_verify(tok, tn, (const unsigned char *)WRONG_KEY,
 		    strlen(WRONG_KEY), NOW_S, &claims, &len) ==
@@ -206,7 +208,7 @@ as_pieces(const char *p, size_t n)
 		r = verify(tok, tn, KEY, &claims, &len);
 		if (obj)
 			FUZZ_ASSERT(r == JWT_OK || r == JWT_EXPIRED ||
-			    r == JWT_NOT_YET_VALID);
+			    r == JWT_NOT_YET_VALID || r == JWT_BAD_TIME_CLAIM);
 		else
 			FUZZ_ASSERT(r == JWT_MALFORMED);
 		if (r == JWT_OK)

@@ -1,7 +1,9 @@
 """Container files, checked without a Docker engine (none runs on our build
 machines): the compose file parses, names only binaries/variables/ports that
-exist, is scalable by design, and the runtime image installs exactly the
-shared libraries the binaries link against."""
+exist, is scalable by design, keeps the password out of the URL, probes
+PostgreSQL over TCP, waits for it in migrate, and the runtime image installs
+exactly the shared libraries the binaries link against. `make compose-check`
+runs the image and the compose file for real (docs/development.md)."""
 import os
 import re
 import shutil
@@ -39,7 +41,7 @@ def test_compose_services_and_commands():
         cmd = c["services"][name]["command"]
         assert cmd[0] in BINARIES, (name, cmd)
         assert os.path.exists(binpath(cmd[0])), cmd[0]
-    assert c["services"]["migrate"]["command"] == ["dialhookctl", "migrate"]
+    assert c["services"]["migrate"]["command"] == ["dialhookctl", "migrate", "--wait", "60s"]
     for name in ("ingest", "processor"):
         dep = c["services"][name]["depends_on"]["migrate"]["condition"]
         assert dep == "service_completed_successfully"
@@ -51,13 +53,51 @@ def test_compose_services_and_commands():
 def test_scaled_services_have_no_fixed_names_or_host_ports():
     c = load_compose()
     for name in ("ingest", "processor"):
-        svc = c["services"][name]
-        assert "container_name" not in svc
-        for p in svc.get("ports", []):
-            host = str(p).rsplit(":", 1)[0]
-            # a range (or an interpolated range) so each replica gets its own host port
-            assert "-" in host or "${" in host, p
+        assert "container_name" not in c["services"][name]
+    # one host port by default, DIALHOOK_INGEST_PORTS=0 for a random one per replica;
+    # never a range (Compose v2 does not spread it over replicas, podman refuses it)
+    assert c["services"]["ingest"]["ports"] == ["${DIALHOOK_INGEST_PORTS:-8080}:8080"]
     assert "ports" not in c["services"]["processor"]
+
+
+def test_password_is_not_in_the_url():
+    """A password with '/' or '+' broke every service when it was pasted into DATABASE_URL."""
+    env = load_compose()["x-dialhook-env"]
+    assert "${" not in env["DATABASE_URL"] and ":" not in env["DATABASE_URL"].split("@")[0][len("postgresql://"):]
+    assert env["PGPASSWORD"].startswith("${POSTGRES_PASSWORD")
+
+
+def test_postgres_probe_is_tcp_and_one_shot_services_have_no_healthcheck():
+    c = load_compose()
+    probe = " ".join(c["services"]["postgres"]["healthcheck"]["test"])
+    assert "pg_isready" in probe and "-h 127.0.0.1" in probe, probe
+    assert c["services"]["migrate"]["healthcheck"] == {"disable": True}
+
+
+def test_env_file_is_never_committed_nor_sent_to_the_build():
+    for name in (".gitignore", ".dockerignore"):
+        with open(os.path.join(TOP, name)) as f:
+            assert ".env" in f.read().split(), name
+    with open(os.path.join(TOP, ".env.example")) as f:
+        example = f.read()
+    assert "never commit" in example and "Avoid:" in example
+
+
+def test_docs_commands_work_on_docker_and_podman():
+    """No `compose run` (podman's API refuses compose 1.29's links), no port range, and
+    every one-shot container of the image without the daemons' HEALTHCHECK."""
+    for doc in ("README.md", "docs/operations.md", "docs/architecture.md", ".env.example", "docker-compose.yml"):
+        with open(os.path.join(TOP, doc)) as f:
+            text = f.read()
+        assert "compose run" not in text and "8080-8089" not in text, doc
+        for line in text.splitlines():
+            if re.search(r"docker run\b", line) and "dialhook" in line:
+                assert "--no-healthcheck" in line, (doc, line)
+    with open(os.path.join(TOP, "docs", "operations.md")) as f:
+        ops = f.read()
+    for block in re.findall(r"```yaml\n(.*?)```", ops, re.S):
+        if "dialhookctl" in block and "image: dialhook" in block:
+            assert "disable: true" in block, block
 
 
 def test_every_variable_named_exists_in_the_config_table():
@@ -69,7 +109,8 @@ def test_every_variable_named_exists_in_the_config_table():
         named |= set(env)
     named |= set(re.findall(r"\b(DIALHOOK_[A-Z_]+|DIALPAD_[A-Z_]+)=", dockerfile()))
     assert named, "nothing found to check"
-    assert named <= known, named - known
+    libpq = {"PGPASSWORD"}   # read by libpq itself
+    assert named - libpq <= known, named - libpq - known
 
 
 def test_ports_match_the_defaults_the_daemons_listen_on():
@@ -77,8 +118,12 @@ def test_ports_match_the_defaults_the_daemons_listen_on():
     ing = c["services"]["ingest"]
     port = ing["environment"]["DIALHOOK_LISTEN"].rsplit(":", 1)[1]
     assert all(str(p).endswith(":" + port) for p in ing["ports"])
-    proc = c["services"]["processor"]
-    assert proc["expose"] == [proc["environment"]["DIALHOOK_METRICS_LISTEN"].rsplit(":", 1)[1]]
+    # both daemons' /metrics on their own port, exposed to the compose network, never published
+    for name in ("ingest", "processor"):
+        svc = c["services"][name]
+        mport = svc["environment"]["DIALHOOK_METRICS_LISTEN"].rsplit(":", 1)[1]
+        assert mport in svc["expose"] and mport != port
+        assert not any(str(p).endswith(":" + mport) for p in svc.get("ports", []))
     df = dockerfile()
     assert re.search(r"^EXPOSE 8080 9090$", df, re.M)
 
@@ -131,11 +176,19 @@ def test_runtime_image_has_exactly_the_linked_libraries():
         assert pkg in deps or pkg.startswith("libevent"), pkg
 
 
-def test_compose_config_parses_if_a_client_is_available():
+def test_compose_config_parses_if_a_client_is_available(tmp_path):
     exe = shutil.which("docker-compose")
     if exe is None:
         pytest.skip("no docker-compose client on this machine; YAML checked above")
-    env = dict(os.environ, POSTGRES_PASSWORD="x", DIALPAD_WEBHOOK_SECRET="y")
-    r = subprocess.run([exe, "-f", os.path.join(TOP, "docker-compose.yml"), "config", "-q"],
-                       env=env, capture_output=True, text=True)
+    password = "Zm9v/YmFy+cXV4=="   # what `openssl rand -base64` makes
+    env = dict(os.environ, POSTGRES_PASSWORD=password, DIALPAD_WEBHOOK_SECRET="y", DIALHOOK_INGEST_PORTS="0")
+    r = subprocess.run([exe, "-f", os.path.join(TOP, "docker-compose.yml"), "--project-directory",
+                        str(tmp_path), "config"], env=env, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+    c = yaml.safe_load(r.stdout)
+    for name in ("migrate", "ingest", "processor"):
+        e = c["services"][name]["environment"]
+        assert e["PGPASSWORD"] == password and e["DATABASE_URL"] == "postgresql://dialhook@postgres:5432/dialhook"
+    assert c["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"] == password
+    ports = c["services"]["ingest"]["ports"]
+    assert [(str(p["published"]), p["target"]) for p in ports] == [("0", 8080)], ports

@@ -46,6 +46,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg.db_timeout_ms, 3000);
 	assert_false(cfg.allow_unsigned);
 	assert_null(cfg.webhook_secret);
+	assert_null(cfg.metrics_listen);	/* ingest: /metrics on DIALHOOK_LISTEN */
 	cfg_free(&cfg);
 	assert_int_equal(load(&cfg, CFG_PROCESSOR, env, 0, NULL, err, sizeof(err)), 0);
 	assert_int_equal(cfg.batch_size, 500);
@@ -55,6 +56,27 @@ test_defaults(void **state)
 	assert_int_equal(cfg.max_attempts, 10);
 	assert_string_equal(cfg.metrics_listen, "127.0.0.1:9090");
 	cfg_free(&cfg);
+}
+
+/* DIALHOOK_METRICS_LISTEN has one row per binary (different defaults); both read the variable and flag. */
+static void
+test_metrics_listen_both_daemons(void **state)
+{
+	const char *env[] = { "DATABASE_URL", "postgresql://x", "DIALHOOK_METRICS_LISTEN", "127.0.0.1:9191",
+	    NULL };
+	char *argv[] = { (char *)"x", (char *)"--metrics-listen=127.0.0.1:9292", NULL };
+	struct dh_config cfg;
+	char err[256];
+
+	(void)state;
+	for (unsigned who = CFG_INGEST; who <= CFG_PROCESSOR; who <<= 1) {
+		assert_int_equal(load(&cfg, who, env, 0, NULL, err, sizeof(err)), 0);
+		assert_string_equal(cfg.metrics_listen, "127.0.0.1:9191");
+		cfg_free(&cfg);
+		assert_int_equal(load(&cfg, who, env, 2, argv, err, sizeof(err)), 0);
+		assert_string_equal(cfg.metrics_listen, "127.0.0.1:9292");
+		cfg_free(&cfg);
+	}
 }
 
 static void
@@ -204,6 +226,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_metrics_listen_both_daemons),
 		cmocka_unit_test(test_every_default_parses),
 		cmocka_unit_test(test_env_and_flags_override),
 		cmocka_unit_test(test_bad_numbers_rejected),

@@ -121,6 +121,7 @@ test_reason(void **state)
 	assert_string_equal(jwt_reason(JWT_BAD_SIGNATURE), "bad_signature");
 	assert_string_equal(jwt_reason(JWT_EXPIRED), "expired");
 	assert_string_equal(jwt_reason(JWT_NOT_YET_VALID), "not_yet_valid");
+	assert_string_equal(jwt_reason(JWT_BAD_TIME_CLAIM), "bad_time_claim");
 	assert_string_equal(jwt_reason((enum jwt_result)99), "unknown");
 }
 
@@ -202,7 +203,26 @@ static const struct vcase vcases[] = {
 	    JWT_EXPIRED },
 	{ "exp future", HS256, "{\"exp\":1767261727}", SECRET, false, 32,
 	    JWT_OK },
-	{ "exp string", HS256, "{\"exp\":\"1\"}", SECRET, false, 32, JWT_OK },
+	/* issue 12: a time claim that is present must be a finite number */
+	{ "exp string", HS256, "{\"exp\":\"1\"}", SECRET, false, 32,
+	    JWT_BAD_TIME_CLAIM },
+	{ "exp numeric string", HS256, "{\"exp\":\"9999999999\"}", SECRET, false,
+	    32, JWT_BAD_TIME_CLAIM },
+	{ "exp overflow", HS256, "{\"exp\":1e400}", SECRET, false, 32,
+	    JWT_BAD_TIME_CLAIM },
+	{ "exp null", HS256, "{\"exp\":null}", SECRET, false, 32,
+	    JWT_BAD_TIME_CLAIM },
+	{ "exp object", HS256, "{\"exp\":{}}", SECRET, false, 32,
+	    JWT_BAD_TIME_CLAIM },
+	{ "exp huge finite", HS256, "{\"exp\":1e300}", SECRET, false, 32, JWT_OK },
+	{ "nbf string", HS256, "{\"nbf\":\"0\"}", SECRET, false, 32,
+	    JWT_BAD_TIME_CLAIM },
+	{ "iat bool", HS256, "{\"iat\":true}", SECRET, false, 32,
+	    JWT_BAD_TIME_CLAIM },
+	{ "bad exp before expired nbf", HS256, "{\"exp\":1,\"nbf\":\"x\"}", SECRET,
+	    false, 32, JWT_BAD_TIME_CLAIM },
+	{ "bad claim after bad sig", HS256, "{\"exp\":\"1\"}", "other", false, 32,
+	    JWT_BAD_SIGNATURE },
 	{ "exp fraction", HS256, "{\"exp\":1767261725.5}", SECRET, false, 32,
 	    JWT_EXPIRED },
 	{ "nbf far", HS256, "{\"nbf\":1767262027}", SECRET, false, 32,

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -210,6 +211,24 @@ test_load(void **state)
 	snprintf(want, sizeof(want), "could not read secrets file \"/tmp\": %s",
 	    strerror(EISDIR));
 	assert_string_equal(err, want);
+
+	/* issue 12: readable (or writable) by group or others: refused, naming file and mode */
+	path = temp_file(good, sizeof(good) - 1);
+	for (size_t i = 0; i < 4; i++) {
+		static const mode_t modes[] = { 0644, 0640, 0604, 0620 };
+
+		assert_int_equal(chmod(path, modes[i]), 0);
+		assert_null(secrets_load(path, err, sizeof(err)));
+		snprintf(want, sizeof(want), "secrets file \"%s\" has mode %04o: it is accessible by "
+		    "group or others; make it 0600 or 0400 (chmod go= FILE)", path, (unsigned)modes[i]);
+		assert_string_equal(err, want);
+	}
+	assert_int_equal(chmod(path, 0400), 0);
+	s = secrets_load(path, err, sizeof(err));
+	assert_non_null(s);
+	secrets_free(s);
+	unlink(path);
+	free(path);
 
 	big = malloc(SECRETS_MAX_FILE + 10);
 	assert_non_null(big);

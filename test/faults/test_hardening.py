@@ -1,0 +1,469 @@
+"""Hardening cases (issue 12): what an attacker or a bad day in production did to
+the daemons, each turned into a regression test that asserts the outcome.
+
+  - ingest under twice its open-file limit in idle connections (and, with the
+    limit lowered under it while it runs, accept() failing with EMFILE): no
+    crash, bounded CPU and log, a signed webhook answered 200 once some close;
+  - the processor's metrics listener under a slow-connection flood with a low
+    open-file limit: bounded CPU and log, the database reconnect still gets a
+    descriptor, a new event is processed;
+  - a read-only spool directory: every acknowledged event replayed once, with a
+    bounded number of INSERT statements (counted by a statement trigger), the
+    segments removed once the directory is writable again;
+  - a spool directory that becomes unwritable while the database is down: 503,
+    one log line, /readyz 503, and back to normal once it is writable.
+
+Low open-file limits are set for the daemon only (setrlimit in the child,
+prlimit on the running one). A read-only directory is a bind mount (or tmpfs)
+in the daemon's own mount namespace (unshare -m, nsenter), which needs root;
+without root the directory is chmod 0555 instead (root ignores that mode).
+Everything runs on loopback and every loop is bounded.
+"""
+import http.client
+import json
+import os
+import re
+import resource
+import socket
+import subprocess
+import threading
+import time
+import uuid
+
+import psycopg2
+
+from conftest import LOGDIR, Daemon, binpath, free_port, http_request, query, sign
+
+SECRET = "hardening-secret"
+PATH = "/webhooks/dialpad"
+FULL = os.environ.get("FAULTS_SCALE", "short") == "full"
+ROOT = os.geteuid() == 0
+
+
+def scale(short, full):
+    return full if FULL else short
+
+
+def summary(case, **fields):
+    line = f"fault case={case} " + " ".join(f"{k}={v}" for k, v in fields.items())
+    print("\n" + line, flush=True)
+    path = os.environ.get("FAULTS_SUMMARY")
+    if path:
+        with open(path, "a") as f:
+            f.write(line + "\n")
+
+
+def wait_until(pred, what, timeout=30.0, step=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(step)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def call_event(i):
+    return {"call_id": 5850000000300000 + i, "state": "hangup", "direction": "inbound",
+            "external_number": "+14155550123", "event_timestamp": 1767261726001 + i}
+
+
+def key(i):
+    return f"call:{5850000000300000 + i}:hangup:{1767261726001 + i}"
+
+
+def post(port, i, timeout=5.0):
+    """POST event i signed on a new connection: (status, answer) or (0, None) if the connection failed."""
+    try:
+        status, _, raw = http_request("POST", port, PATH, body=sign(call_event(i), SECRET), timeout=timeout)
+    except (OSError, http.client.HTTPException):
+        return 0, None
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, None
+
+
+def metric(port, name, labels=""):
+    """The value of one series on port's /metrics, or None."""
+    try:
+        _, _, raw = http_request("GET", port, "/metrics", timeout=5)
+    except OSError:
+        return None
+    sel = re.escape(name) + (r"\{" + re.escape(labels) + r"\}" if labels else "")
+    m = re.search(rf"^{sel} (\S+)$", raw.decode(), re.M)
+    return float(m.group(1)) if m else None
+
+
+def cpu_seconds(pid):
+    """utime + stime of pid, from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def open_fds(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def log_lines(d):
+    return len(d.logtext().splitlines())
+
+
+class Spawned(Daemon):
+    """A daemon started with a low open-file limit (soft and hard, so it cannot raise it)
+    and/or behind a command prefix that execs it (unshare ... exec "$@"): same PID, same
+    log and teardown as conftest's Daemon. Register it with daemons.all.append()."""
+
+    def __init__(self, name, env, http_port=None, nofile=None, prefix=()):  # noqa: no super().__init__
+        os.makedirs(LOGDIR, exist_ok=True)
+        self.name, self.port = name, http_port
+        self.logpath = os.path.join(LOGDIR, f"{name}-{uuid.uuid4().hex[:8]}.log")
+        self.log = open(self.logpath, "wb")
+        full_env = dict(os.environ)
+        full_env.update({k: str(v) for k, v in env.items()})
+        full_env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+
+        def limit():
+            if nofile:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+
+        self.proc = subprocess.Popen([*prefix, binpath(name)], env=full_env, stdout=self.log,
+                                     stderr=subprocess.STDOUT, preexec_fn=limit)
+
+
+def spawn(daemons, name, env, http_port=None, nofile=None, prefix=()):
+    d = Spawned(name, env, http_port, nofile, prefix)
+    daemons.all.append(d)
+    return d
+
+
+def ingest_env(db, port, **extra):
+    env = {"DATABASE_URL": db, "DIALHOOK_LISTEN": f"127.0.0.1:{port}", "DIALPAD_WEBHOOK_SECRET": SECRET,
+           "DIALHOOK_LOG_LEVEL": "info"}
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def connect(db):
+    c = psycopg2.connect(db)
+    c.autocommit = True
+    return c
+
+
+def keys_in_db(db):
+    try:
+        c = connect(db)
+    except psycopg2.Error:
+        return set()
+    try:
+        return {r[0] for r in query(c, "SELECT dedupe_key FROM webhook_events")}
+    finally:
+        c.close()
+
+
+def open_idle(port, n):
+    """n TCP connections to port that send nothing (the kernel's backlog takes them all)."""
+    socks = []
+    for _ in range(n):
+        socks.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+    return socks
+
+
+def close_all(socks):
+    for s in socks:
+        s.close()
+    socks.clear()
+
+
+# ---------------------------------------------------------------- ingest: 2x its fd limit in idle connections
+
+def test_ingest_survives_twice_its_fd_limit_in_idle_connections(daemons, db):
+    nofile = 256
+    port, mport = free_port(), free_port()
+    d = spawn(daemons, "dialhook-ingest", ingest_env(db, port, DIALHOOK_READ_TIMEOUT_MS=60000,
+                                                     DIALHOOK_METRICS_LISTEN=f"127.0.0.1:{mport}"),
+              http_port=port, nofile=nofile)
+    d.wait_http("/readyz")
+    idle = open_idle(port, 2 * nofile)
+    try:
+        time.sleep(1)
+        assert d.proc.poll() is None, "ingest died under the idle flood:\n" + d.logtext()[-3000:]
+        m = re.search(r"DIALHOOK_MAX_CONNECTIONS lowered to fit the open-file limit.* max_connections=(\d+) "
+                      rf"nofile={nofile} ", d.logtext())
+        assert m, "no start-up line about the lowered connection cap:\n" + d.logtext()
+        cap = int(m.group(1))
+        assert 0 < cap < nofile
+        wait_until(lambda: metric(mport, "dialhook_ingest_connections") == cap, f"{cap} connections held")
+        refused = "dialhook_ingest_connections_refused_total"
+        wait_until(lambda: (metric(mport, refused) or 0) >= 2 * nofile - cap,
+                   "the connections over the cap closed at once")
+        assert d.proc.poll() is None, d.logtext()[-3000:]
+        # a new connection while the cap is reached is closed at once, never answered
+        assert post(port, 0)[0] == 0
+        # once some close, a new connection is served
+        close_all(idle[:10])
+        del idle[:10]
+        wait_until(lambda: post(port, 1)[0] == 200, "a signed webhook answered 200 on a new connection",
+                   timeout=10)
+        assert key(1) in keys_in_db(db)
+    finally:
+        close_all(idle)
+    wait_until(lambda: metric(mport, "dialhook_ingest_connections") == 0, "the idle connections gone")
+
+    # accept() failing: the running daemon's limit lowered under what its cap assumed
+    lim = open_fds(d.pid) + 8
+    resource.prlimit(d.pid, resource.RLIMIT_NOFILE, (lim, lim))
+    flood = open_idle(port, 100)
+    try:
+        d.wait_log("could not accept a connection, pausing")
+        cpu0, lines0 = cpu_seconds(d.pid), log_lines(d)
+        time.sleep(3)
+        cpu = cpu_seconds(d.pid) - cpu0
+        lines = log_lines(d) - lines0
+        assert d.proc.poll() is None, d.logtext()[-3000:]
+        assert cpu < 0.75, f"{cpu:.2f} s of CPU in 3 s while accept() fails: spinning"
+        assert lines <= 5, f"{lines} log lines in 3 s while accept() fails"
+    finally:
+        close_all(flood)
+    wait_until(lambda: post(port, 2)[0] == 200, "a signed webhook answered 200 after accept() recovered",
+               timeout=15)
+    errors = metric(mport, "dialhook_ingest_accept_errors_total", 'listener="webhooks"')
+    assert errors and errors > 0, errors
+    assert d.stop() == 0
+    summary("ingest_fd_limit", nofile=nofile, cap=cap, idle=2 * nofile, accept_errors=int(errors),
+            cpu_while_emfile_s=round(cpu, 2), log_lines_while_emfile=lines, crashed=0)
+
+
+# ---------------------------------------------------------------- processor: slow flood on its metrics port
+
+class SlowFlood:
+    """n clients that each send a request to port one byte every `every` seconds, and
+    reconnect whenever they are closed (as an attacker would)."""
+
+    REQ = b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 200 + b"\r\n\r\n"
+
+    def __init__(self, port, n, every=2.0):
+        self.port, self.n, self.every = port, n, every
+        self.stop = threading.Event()
+        self.reconnects = 0
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _open(self):
+        try:
+            s = socket.create_connection(("127.0.0.1", self.port), timeout=1)
+            s.setblocking(False)
+            return [s, 0]
+        except OSError:
+            return None
+
+    def _run(self):
+        conns = [self._open() for _ in range(self.n)]
+        while not self.stop.is_set():
+            for i, c in enumerate(conns):
+                if c is not None:
+                    try:
+                        c[0].send(self.REQ[c[1] % len(self.REQ):c[1] % len(self.REQ) + 1])
+                        c[1] += 1
+                        continue
+                    except OSError:
+                        c[0].close()
+                conns[i] = self._open()
+                self.reconnects += 1
+            self.stop.wait(self.every)
+        for c in conns:
+            if c is not None:
+                c[0].close()
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(timeout=30)
+
+
+def test_processor_metrics_listener_under_slow_flood(daemons, db, sql):
+    nofile, window = 64, scale(8.0, 12.0)
+    mport, iport = free_port(), free_port()
+    env = {"DATABASE_URL": db, "DIALHOOK_METRICS_LISTEN": f"127.0.0.1:{mport}",
+           "DIALHOOK_POLL_INTERVAL_MS": 100}
+    p = spawn(daemons, "dialhook-processor", env, http_port=mport, nofile=nofile)
+    p.wait_http("/readyz")
+    ing = daemons.start("dialhook-ingest", ingest_env(db, iport), http_port=iport)
+    ing.wait_http("/readyz")
+    with SlowFlood(mport, 100) as flood:
+        time.sleep(1.0)
+        cpu0, lines0, t0 = cpu_seconds(p.pid), log_lines(p), time.monotonic()
+        # the database connection is lost under the flood: the reconnect must get a descriptor
+        killed = query(sql, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE"
+                            " application_name = 'dialhook-processor' AND datname = current_database()")[0][0]
+        assert killed >= 1
+        wait_until(lambda: p.logtext().count("database connected") >= 2, "the processor to reconnect",
+                   timeout=window)
+        assert post(iport, 7)[0] == 200
+        wait_until(lambda: query(sql, "SELECT count(*) FROM webhook_events WHERE dedupe_key = %s"
+                                      " AND processed_at IS NOT NULL", key(7))[0][0] == 1,
+                   "the new event processed", timeout=window)
+        time.sleep(max(0.0, window - (time.monotonic() - t0)))
+        took = time.monotonic() - t0
+        cpu = cpu_seconds(p.pid) - cpu0
+        lines = log_lines(p) - lines0
+        assert p.proc.poll() is None, p.logtext()[-3000:]
+    assert cpu < 0.2 * took, f"{cpu:.2f} s of CPU in {took:.1f} s under the slow flood"
+    assert lines <= 40, f"{lines} log lines in {took:.1f} s under the slow flood:\n" + p.logtext()[-3000:]
+    assert query(sql, "SELECT count(*) FROM calls WHERE dialpad_call_id = %s", 5850000000300007)[0][0] == 1
+    wait_until(lambda: http_request("GET", mport, "/metrics", timeout=2)[0] == 200,
+               "/metrics after the flood", timeout=10)
+    assert p.stop() == 0
+    summary("processor_slow_flood", nofile=nofile, slow_clients=100, reconnects_by_flood=flood.reconnects,
+            window_s=round(took, 1), cpu_s=round(cpu, 2), log_lines=lines, db_reconnected=1, processed=1)
+
+
+# ---------------------------------------------------------------- read-only spool directory
+
+RO_BIND = ('mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" "$1" && shift && exec "$@"')
+TMPFS = 'mount -t tmpfs -o size=16m,mode=0750 tmpfs "$1" && shift && exec "$@"'
+
+
+def in_namespace(script, directory):
+    """A prefix that runs the daemon in a private mount namespace after script (given the directory)."""
+    return ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", str(directory)]
+
+
+def nsenter(d, *cmd):
+    subprocess.run(["nsenter", "-t", str(d.pid), "-m", *cmd], check=True, capture_output=True, timeout=10)
+
+
+def segments(spool):
+    return sorted(f.name for f in spool.iterdir() if f.name.endswith(".seg"))
+
+
+def spool_events(daemons, db, spool, first, n):
+    """One ingest (database down) spools events first..first+n-1, then stops (sealing its segment)."""
+    port = free_port()
+    env = ingest_env(db, port, DIALHOOK_SPOOL_DIR=spool, DIALHOOK_DB_TIMEOUT_MS=1000)
+    d = daemons.start("dialhook-ingest", env, http_port=port)
+    d.wait_http("/readyz")
+    got = [post(port, i) for i in range(first, first + n)]
+    assert all(g == (200, {"status": "spooled"}) for g in got), {g[0] for g in got}
+    assert d.stop() == 0, d.logtext()[-2000:]
+
+
+def count_inserts(db):
+    c = connect(db)
+    try:
+        return query(c, "SELECT n FROM test_insert_statements")[0][0]
+    finally:
+        c.close()
+
+
+def test_readonly_spool_replays_every_event_once(daemons, db, sql, pg, tmp_path):
+    n = scale(300, 1500)
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    # every INSERT statement on webhook_events, counted by the database itself (a statement-level
+    # trigger fires even when ON CONFLICT DO NOTHING skips every row)
+    for stmt in ("CREATE TABLE test_insert_statements (n int8 NOT NULL)",
+                 "INSERT INTO test_insert_statements VALUES (0)",
+                 "CREATE FUNCTION test_count_insert() RETURNS trigger LANGUAGE plpgsql AS"
+                 " $$BEGIN UPDATE test_insert_statements SET n = n + 1; RETURN NULL; END$$",
+                 "CREATE TRIGGER test_count_insert AFTER INSERT ON webhook_events"
+                 " FOR EACH STATEMENT EXECUTE FUNCTION test_count_insert()"):
+        query(sql, stmt)
+    sql.close()
+    port = free_port()
+    halted = False
+    try:
+        pg.halt()
+        halted = True
+        spool_events(daemons, db, spool, 0, n)
+        spool_events(daemons, db, spool, n, n)
+        segs = segments(spool)
+        assert len(segs) == 2, segs
+        env = ingest_env(db, port, DIALHOOK_SPOOL_DIR=spool, DIALHOOK_DB_TIMEOUT_MS=1000)
+        if ROOT:  # read-only in its own mount namespace, as ext4 errors=remount-ro would make it
+            d = spawn(daemons, "dialhook-ingest", env, http_port=port, prefix=in_namespace(RO_BIND, spool))
+        else:
+            spool.chmod(0o555)
+            d = spawn(daemons, "dialhook-ingest", env, http_port=port)
+        d.wait_http("/healthz")
+        pg.restart_same_port()
+        halted = False
+    finally:
+        if halted:
+            pg.restart_same_port()
+    want = {key(i) for i in range(2 * n)}
+    wait_until(lambda: want <= keys_in_db(db), "every acknowledged event in webhook_events", timeout=60)
+    time.sleep(5)  # replay goes on meanwhile if it loops
+    inserts = count_inserts(db)
+    c = connect(db)
+    try:
+        rows, distinct = query(c, "SELECT count(*), count(DISTINCT dedupe_key) FROM webhook_events")[0]
+    finally:
+        c.close()
+    assert rows == distinct == 2 * n
+    # 500 records per replay statement: one or two per segment; a few more for a transient retry
+    assert inserts <= 2 * ((n + 499) // 500) + 2, f"{inserts} INSERT statements to replay two segments"
+    assert segments(spool) == segs, "the segments cannot have been removed from a read-only directory"
+    assert metric(port, "dialhook_ingest_spool_unremovable_segments") == 2
+    assert metric(port, "dialhook_ingest_spool_replayed_total") == 2 * n
+    assert d.logtext().count("it will not be replayed again") == 2, d.logtext()[-3000:]
+    # writable again: the removal, retried with backoff, succeeds; nothing is replayed again
+    if ROOT:
+        nsenter(d, "mount", "-o", "remount,bind,rw", str(spool))
+    else:
+        spool.chmod(0o750)
+    wait_until(lambda: segments(spool) == [], "the finished segments removed", timeout=40)
+    assert metric(port, "dialhook_ingest_spool_unremovable_segments") == 0
+    assert count_inserts(db) == inserts
+    assert d.stop() == 0
+    summary("spool_readonly", acked=2 * n, stored=rows, segments=2, insert_statements=inserts,
+            unremovable=2, removed_after_rw=2, lost=0)
+
+
+def test_spool_unwritable_while_database_down(daemons, db, pg, tmp_path):
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    port = free_port()
+    env = ingest_env(db, port, DIALHOOK_SPOOL_DIR=spool, DIALHOOK_DB_TIMEOUT_MS=1000)
+    halted = False
+    try:
+        pg.halt()
+        halted = True
+        prefix = in_namespace(TMPFS, spool) if ROOT else ()
+        d = spawn(daemons, "dialhook-ingest", env, http_port=port, prefix=prefix)
+        d.wait_http("/readyz")
+        status, _, raw = http_request("GET", port, "/readyz")
+        assert (status, json.loads(raw).get("spool")) == (200, "on")
+        # the directory becomes read-only while the database is down
+        if ROOT:
+            nsenter(d, "mount", "-o", "remount,ro", str(spool))
+        else:
+            spool.chmod(0o555)
+        got = [post(port, i) for i in range(20)]
+        assert all(g == (503, {"status": "error", "reason": "unavailable"}) for g in got), got
+        status, _, raw = http_request("GET", port, "/readyz")
+        assert (status, json.loads(raw)) == (503, {"status": "error", "reason": "unavailable"})
+        assert metric(port, "dialhook_ingest_spool_writable") == 0
+        assert d.logtext().count("outage spool cannot be written") == 1, d.logtext()[-3000:]
+        # writable again: spooled again
+        if ROOT:
+            nsenter(d, "mount", "-o", "remount,rw", str(spool))
+        else:
+            spool.chmod(0o750)
+        wait_until(lambda: post(port, 100) == (200, {"status": "spooled"}), "the spool to take events again",
+                   timeout=10)
+        assert http_request("GET", port, "/readyz")[0] == 200
+        assert metric(port, "dialhook_ingest_spool_writable") == 1
+        d.wait_log("outage spool written again")
+        pg.restart_same_port()
+        halted = False
+    finally:
+        if halted:
+            pg.restart_same_port()
+    wait_until(lambda: key(100) in keys_in_db(db), "the spooled event replayed", timeout=30)
+    assert not {key(i) for i in range(20)} & keys_in_db(db)
+    assert d.stop() == 0
+    summary("spool_unwritable", refused_503=20, readyz_while_unwritable=503, log_lines=1, spooled_after=1,
+            lost=0)
