@@ -1,8 +1,7 @@
 /*
- * ctl_gen.h: `dialhookctl gen-events`, shared between the generator
- * (ctl_gen.c: call lifecycles, payloads, signing, --out, --expect) and the
- * HTTP sender (ctl_gen_send.c: keep-alive evhttp connections, retries,
- * progress and summary).
+ * ctl_gen.h: `dialhookctl gen-events`'s generator (ctl_gen.c: call
+ * lifecycles, payloads, signing, --out, --expect). The HTTP sender has its
+ * own interface (ctl_gen_send.h) and does not see this header.
  */
 #ifndef DH_CTL_GEN_H
 #define DH_CTL_GEN_H
@@ -48,22 +47,5 @@ struct gen {
 	size_t		*order;		/* deliveries: indexes into events, redeliveries repeat one */
 	size_t		 norder, nredelivered;
 };
-
-/*
- * The body of delivery i (an index into g->order): the event's JSON signed
- * as a compact HS256 JWT, or the plain JSON with --unsigned. Returns a
- * malloc'd NUL-terminated string (caller frees) and its length in *len; NULL
- * only if signing fails.
- */
-char	*gen_body(const struct gen *g, size_t i, size_t *len);
-
-/*
- * POST every delivery in g->order to g->url over g->concurrency keep-alive
- * connections, retrying 5xx and connection failures like Dialpad (g->retries
- * times, after 2 s, 4 s, 8 s, ...), with a progress line on stderr each second
- * and the summary on stdout. CTL_EXIT_OK if every event got a 2xx,
- * CTL_EXIT_RUNTIME otherwise.
- */
-int	 gen_send(const struct gen *g);
 
 #endif
