@@ -58,8 +58,6 @@ struct pgconn {
 static void	pgconn_io_cb(evutil_socket_t fd, short what, void *arg);
 static void	pgconn_timer_cb(evutil_socket_t fd, short what, void *arg);
 static void	pgconn_lost(struct pgconn *c, const char *why);
-/* How pgconn_send sends: simple protocol, parameterised, the prepared statement, or preparing it. */
-enum pgconn_mode { PGCONN_SIMPLE, PGCONN_PARAMS, PGCONN_PREPARED, PGCONN_PREPARE };
 
 static void	pgconn_setup_done(struct pgconn *c, PGresult *res, void *arg);
 static void	pgconn_prepare(struct pgconn *c);

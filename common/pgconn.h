@@ -27,6 +27,14 @@
 
 struct pgconn;
 
+/* The ways a statement is sent; callers that choose per statement name the first three. */
+enum pgconn_mode {
+	PGCONN_SIMPLE,		/* pgconn_query_simple(): one or more statements, no parameters */
+	PGCONN_PARAMS,		/* pgconn_query(): one statement with parameters, planned per call */
+	PGCONN_PREPARED,	/* pgconn_query_prepared(): the statement prepared on connect */
+	PGCONN_PREPARE,		/* pgconn itself: preparing that statement after each connect */
+};
+
 struct pgconn_options {
 	const char	*conninfo;		/* copied */
 	const char	*setup_sql;		/* simple query run after each connect, or NULL; copied */
