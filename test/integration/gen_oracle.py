@@ -117,13 +117,17 @@ def _text(v):
 
 
 def _newest(evs, get):
-    """NEWEST: the value of the event with the greatest (event_timestamp, value text) carrying one."""
+    """NEWEST: the value of the event with the greatest (event_timestamp, value) carrying one; equal
+    timestamps keep the greatest value, numerically for numbers (spec-11 DEVIATIONS 1), else by
+    the bytes of its text."""
     best = None
     for c in evs:
         v = get(c)
         if v is None:
             continue
-        key = (c["event_timestamp"], json.dumps(v, ensure_ascii=False, separators=(",", ":")).encode())
+        tie = v if isinstance(v, (int, float)) and not isinstance(v, bool) else \
+            json.dumps(v, ensure_ascii=False, separators=(",", ":")).encode()
+        key = (c["event_timestamp"], tie)
         if best is None or key > best[0]:
             best = (key, v)
     return None if best is None else best[1]

@@ -505,6 +505,27 @@ def test_truncate_and_rebuild_backfill_reproduces_calls(sql, db, tmp_path):
     assert calls_rows(sql) == first                   # row for row
 
 
+@pytest.mark.parametrize("batch", [1, 7, 500])
+def test_gen_events_expect_holds_for_every_batch_size(sql, db, tmp_path, batch):
+    """Every generated lifecycle (post-call states, lost hangups, moving operators, multi-recording
+    legs...) ends with exactly the --expect rows in calls and call_recordings, shuffled, with
+    duplicates, whatever the batch size; and no payload field is ignored as wrong-typed."""
+    need("dialhook-processor")
+    out, expect = tmp_path / "ev.json", tmp_path / "expect.jsonl"
+    gen(None, "--out", str(out), "--expect", str(expect), "--unsigned", "--calls", "120",
+        "--seed", str(300 + batch), "--shuffle", "--duplicates", "0.3")
+    insert_generated(sql, out)
+    env = dict(os.environ, DATABASE_URL=db, DIALHOOK_METRICS_LISTEN=f"127.0.0.1:{free_port()}",
+               DIALHOOK_BATCH_SIZE=str(batch), ASAN_OPTIONS="detect_leaks=1:abort_on_error=0")
+    r = subprocess.run([binpath("dialhook-processor"), "--once"], env=env, capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "ignored optional fields" not in r.stderr, r.stderr
+    assert query(sql, "SELECT count(*) FROM webhook_events WHERE processed_at IS NULL OR dead_at IS NOT NULL"
+                      " OR attempts <> 0") == [(0,)]
+    assert_matches_expect(sql, expect)
+
+
 def test_reprocess_wakes_a_running_processor(sql, db, daemons, tmp_path):
     need("dialhook-processor")
     out = tmp_path / "ev.json"
