@@ -461,7 +461,7 @@ static void
 gen_callcenter(struct gen *g, const char *ext, int64_t contact, int64_t t)
 {
 	static const enum gen_state sup[] = { GEN_MONITOR, GEN_BARGE, GEN_EAVESDROP, GEN_TAKEOVER };
-	size_t		 main = gen_new_leg(g, &gen_office, ext, contact, 0, t);
+	size_t		 ml = gen_new_leg(g, &gen_office, ext, contact, 0, t);
 	size_t		 cc = gen_new_leg(g, &gen_cc_party, ext, contact, 0,
 	    t + gen_range(g, 3000, 15000));
 	size_t		 a = SIZE_MAX, ag;
@@ -470,7 +470,7 @@ gen_callcenter(struct gen *g, const char *ext, int64_t contact, int64_t t)
 	struct gen_post	 p;
 	int64_t		 at, talk, end;
 
-	m = &g->legs[main];
+	m = &g->legs[ml];
 	m->date_rang = m->date_first_rang;	/* a main line reports date_rang, a user date_first_rang */
 	m->date_first_rang = 0;
 	c = &g->legs[cc];
@@ -481,18 +481,18 @@ gen_callcenter(struct gen *g, const char *ext, int64_t contact, int64_t t)
 	if (gen_chance(g, 50)) {		/* offered first to an agent who does not answer */
 		first = gen_agent(g, NULL);
 		a = gen_new_leg(g, first, ext, contact, 0, at);
-		at = g->legs[a].date_first_rang + gen_range(g, 15000, 25000);
-		at += gen_range(g, 1000, 3000);
+		/* it rings 12-15 s; the next agent gets the call 1-13 s after it gave up */
+		at = g->legs[a].date_first_rang + gen_range(g, 16000, 25000);
 	}
 	ag = gen_new_leg(g, gen_agent(g, first), ext, contact, 0, at);
-	m = &g->legs[main];
+	m = &g->legs[ml];
 	c = &g->legs[cc];
 	l = &g->legs[ag];
 	l->entry_point_call_id = c->call_id;
 	l->group = c->group = gen_cc_party.group;
 	c->op_final = l->call_id;
-	gen_emit(g, main, GEN_RINGING, m->date_rang);
-	gen_answer(g, main, m->date_rang + 1000);	/* the IVR answers */
+	gen_emit(g, ml, GEN_RINGING, m->date_rang);
+	gen_answer(g, ml, m->date_rang + 1000);	/* the IVR answers */
 	gen_emit(g, cc, GEN_QUEUED, c->date_queued);
 	if (a != SIZE_MAX) {
 		struct gen_leg	*x = &g->legs[a];
@@ -516,7 +516,7 @@ gen_callcenter(struct gen *g, const char *ext, int64_t contact, int64_t t)
 	gen_answer(g, cc, l->date_connected);
 	c->op_ts = c->connect_ts;
 	gen_end(g, cc, GEN_HANGUP, end, 0);
-	gen_end(g, main, GEN_HANGUP, end, 0);
+	gen_end(g, ml, GEN_HANGUP, end, 0);
 	gen_postcall(g, ag, &p);
 }
 
