@@ -15,9 +15,8 @@ const struct call_column call_columns[CC_N] = {
 };
 
 /* The columns handlers.c derives itself; every other column has a payload path. */
-static const enum call_col derived_cols[] = {
-	CC_status, CC_state, CC_recording_url, CC_voicemail_url, CC_seen_blocked, CC_seen_voicemail,
-	CC_outcome,
+static const char *const derived_cols[] = {
+	"status", "state", "recording_url", "voicemail_url", "seen_blocked", "seen_voicemail", "outcome",
 };
 
 const char *
@@ -46,10 +45,10 @@ call_col_sqltype(enum call_col_type t)
 }
 
 static bool
-is_derived(enum call_col k)
+is_derived(const char *name)
 {
 	for (size_t i = 0; i < DH_ARRAY_LEN(derived_cols); i++)
-		if (derived_cols[i] == k)
+		if (strcmp(derived_cols[i], name) == 0)
 			return true;
 	return false;
 }
@@ -74,22 +73,48 @@ rule_fits_type(enum call_col_rule r, enum call_col_type t)
 	return false;
 }
 
-/* The slots of the NEWEST columns: 1 .. CALL_NEWEST_SLOTS, each once; 0 elsewhere. */
+/* One row on its own: a name, a rule fitting its type, a sane slot and path. */
 static int
-check_slots(char *err, size_t errlen)
+check_row(const struct call_column *c, char *err, size_t errlen)
+{
+	const char	*dot = strchr(c->path, '.');
+
+	if (c->name == NULL || c->name[0] == '\0' || !rule_fits_type(c->rule, c->type)) {
+		util_set_err(err, errlen, "column %s has no rule fitting its type", c->name ? c->name : "?");
+		return -1;
+	}
+	if ((c->rule == MR_NEWEST) != (c->slot != 0) || c->slot < 0 || c->slot > CALL_NEWEST_SLOTS) {
+		util_set_err(err, errlen, "column %s has a bad newest slot %d", c->name, c->slot);
+		return -1;
+	}
+	if ((c->path[0] == '\0') != is_derived(c->name) || c->pathlen != strlen(c->path) ||
+	    (dot != NULL && (dot == c->path || dot[1] == '\0' || strchr(dot + 1, '.') != NULL))) {
+		util_set_err(err, errlen, "column %s has a bad payload path '%s'", c->name, c->path);
+		return -1;
+	}
+	return 0;
+}
+
+int
+call_columns_check_table(const struct call_column *t, size_t n, char *err, size_t errlen)
 {
 	bool	 used[CALL_NEWEST_SLOTS + 1] = { false };
 
-	for (int k = 0; k < CC_N; k++) {
-		const struct call_column *c = &call_columns[k];
-		bool newest = c->rule == MR_NEWEST;
-
-		if (newest != (c->slot != 0) || c->slot < 0 || c->slot > CALL_NEWEST_SLOTS ||
-		    (newest && used[c->slot])) {
-			util_set_err(err, errlen, "column %s has a bad newest slot %d", c->name, c->slot);
+	for (size_t k = 0; k < n; k++) {
+		if (check_row(&t[k], err, errlen) != 0)
+			return -1;
+		if (t[k].slot != 0 && used[t[k].slot]) {
+			util_set_err(err, errlen, "column %s reuses newest slot %d", t[k].name, t[k].slot);
 			return -1;
 		}
-		used[c->slot] = true;
+		used[t[k].slot] = true;
+		for (size_t j = 0; j < k; j++)
+			if (strcmp(t[k].name, t[j].name) == 0 ||
+			    (t[k].path[0] != '\0' && strcmp(t[k].path, t[j].path) == 0)) {
+				util_set_err(err, errlen, "columns %s and %s share a name or a path", t[j].name,
+				    t[k].name);
+				return -1;
+			}
 	}
 	for (int s = 1; s <= CALL_NEWEST_SLOTS; s++)
 		if (!used[s]) {
@@ -99,39 +124,8 @@ check_slots(char *err, size_t errlen)
 	return 0;
 }
 
-/* Paths: unique, at most one '.', present exactly on the non-derived columns. */
-static int
-check_paths(char *err, size_t errlen)
-{
-	for (int k = 0; k < CC_N; k++) {
-		const struct call_column *c = &call_columns[k];
-		const char *dot = strchr(c->path, '.');
-
-		if ((c->path[0] == '\0') != is_derived((enum call_col)k) ||
-		    (dot != NULL && (dot == c->path || dot[1] == '\0' || strchr(dot + 1, '.') != NULL))) {
-			util_set_err(err, errlen, "column %s has a bad payload path '%s'", c->name, c->path);
-			return -1;
-		}
-		for (int j = 0; j < k; j++)
-			if (c->path[0] != '\0' && strcmp(c->path, call_columns[j].path) == 0) {
-				util_set_err(err, errlen, "columns %s and %s read the same path", call_columns[j].name,
-				    c->name);
-				return -1;
-			}
-	}
-	return 0;
-}
-
 int
 call_columns_check(char *err, size_t errlen)
 {
-	for (int k = 0; k < CC_N; k++) {
-		const struct call_column *c = &call_columns[k];
-
-		if (c->name == NULL || !rule_fits_type(c->rule, c->type)) {
-			util_set_err(err, errlen, "column %d has no rule fitting its type", k);
-			return -1;
-		}
-	}
-	return check_slots(err, errlen) == 0 ? check_paths(err, errlen) : -1;
+	return call_columns_check_table(call_columns, CC_N, err, errlen);
 }

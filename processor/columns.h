@@ -134,12 +134,14 @@ extern const struct call_column call_columns[CC_N];
 const char	*call_col_sqltype(enum call_col_type t);
 
 /*
- * 0 if the table is consistent: every column has exactly one rule, NEWEST
- * columns hold the slots 1 .. CALL_NEWEST_SLOTS once each and no other
- * column has a slot, paths are unique and at most one level deep, derived
- * columns are the ones handlers.c sets; otherwise -1 with the reason in err.
- * Checked at start-up and by the unit tests.
+ * 0 if the table is consistent: names unique, every rule fits its column's
+ * type (there is an SQL and a C form of it), NEWEST columns hold the slots
+ * 1 .. CALL_NEWEST_SLOTS once each and no other column has a slot, paths are
+ * unique and at most one level deep, and exactly the columns handlers.c
+ * derives have no path; otherwise -1 with the reason in err. Checked at
+ * start-up (call_columns_check) and by the unit tests (any table).
  */
 int		 call_columns_check(char *err, size_t errlen);
+int		 call_columns_check_table(const struct call_column *t, size_t n, char *err, size_t errlen);
 
 #endif

@@ -328,30 +328,33 @@ def test_dead_list_retry_show(sql, db):
     big = 9007199254740993          # > 2^53: exact only if never read through a double
     payload = ('{"call_id":%d,"state":"hangup","nested":{"a":[1,2,{}],"s":"x\\"y"},"empty":[],'
                '"duration":11989.972}' % big)
-    insert(sql, 1, event_type="call.hangup", attempts=10, last_error="no usable call_id",
+    insert(sql, 1, event_type="call.hangup", attempts=1, last_error="data: no usable call_id",
            dead="now() - interval '3 minutes'", payload=payload)
     insert(sql, 2, event_type="call.connected", attempts=10, last_error="wrong type: duration",
            dead="now() - interval '2 minutes'")
-    insert(sql, 3, event_type="sms.inbound", attempts=7, last_error="x", dead="now() - interval '1 minute'")
+    insert(sql, 3, event_type="sms.inbound", attempts=7, last_error="database: ERROR:  x",
+           dead="now() - interval '1 minute'")
     insert(sql, 4, event_type="call.hangup", processed="now()")
 
     d = json.loads(ok(ctl(db, "dead", "list", "--json")).stdout)
     assert d["total"] == 3
     assert [e["id"] for e in d["events"]] == [3, 2, 1]          # newest dead first
     assert d["events"][2] == {**d["events"][2], "event_type": "call.hangup", "app_id": "default",
-                              "attempts": 10, "last_error": "no usable call_id"}
+                              "attempts": 1, "class": "data", "last_error": "data: no usable call_id"}
+    assert [e["class"] for e in d["events"]] == ["database", "earlier", "data"]
     assert d["events"][2]["dead_at"].endswith("Z") and d["events"][2]["received_at"].endswith("Z")
 
     d = json.loads(ok(ctl(db, "dead", "list", "--json", "--type", "call.*", "--limit", "1")).stdout)
     assert d["total"] == 2 and [e["id"] for e in d["events"]] == [2]
 
     out = ok(ctl(db, "dead", "list")).stdout.splitlines()
-    assert out[0].split()[:3] == ["ID", "TYPE", "ATTEMPTS"]
+    assert out[0].split()[:4] == ["ID", "TYPE", "ATTEMPTS", "CLASS"]
     assert [ln.split()[0] for ln in out[1:4]] == ["3", "2", "1"]
     assert "no usable call_id" in out[3] and out[-1] == "(3 of 3 dead letters)"
 
     show = ok(ctl(db, "dead", "show", "--id", "1")).stdout
-    assert "last_error       no usable call_id" in show
+    assert "last_error       data: no usable call_id" in show
+    assert "class            data: the payload cannot be used" in show and "never retried" in show
     pretty = show.split("payload:\n", 1)[1]
     assert f'"call_id": {big},' in pretty and '"duration": 11989.972' in pretty
     assert json.loads(pretty) == json.loads(payload)
@@ -490,15 +493,15 @@ def test_truncate_and_rebuild_backfill_reproduces_calls(sql, db, tmp_path):
     gen(None, "--out", str(out), "--expect", str(expect), "--unsigned", "--calls", "150", "--seed", "7",
         "--shuffle", "--duplicates", "0.2")
     insert_generated(sql, out)
-    # something for "skipped", which must not matter to calls
-    insert(sql, 100000, event_type="sms.inbound", payload='{"id":1,"message_status":"pending"}')
+    # something for "skipped" and a dead letter, which must not matter to calls
+    insert(sql, 100000, event_type="call.unknown", payload='{"call_id":1,"state":"Bad State"}')
     run_processor_once(db)
     first = calls_rows(sql)
     assert_matches_expect(sql, expect)
     stats = json.loads(ok(ctl(db, "stats", "--json")).stdout)["events"]["total"]
     assert stats["due"] == 0 and stats["skipped"] == 1
 
-    query(sql, "TRUNCATE calls")
+    query(sql, "TRUNCATE calls, call_recordings")
     r = ok(ctl(db, "reprocess", "--all"))
     assert "reset" in r.stdout
     run_processor_once(db)
