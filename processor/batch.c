@@ -156,25 +156,22 @@ batch_write_sql(void)
 	if (f == NULL)
 		return NULL;
 	newest_slots(slot_col);
-	fprintf(f, "WITH u AS (SELECT * FROM unnest($%d::text[], $%d::int8[]", BP_APP + 1, BP_CALL_ID + 1);
+	fprintf(f, "WITH u AS (SELECT unnest($%d::text[]) AS app_id, unnest($%d::int8[]) AS dialpad_call_id",
+	    BP_APP + 1, BP_CALL_ID + 1);
 	for (int k = 0; k < CC_N; k++)
-		fprintf(f, ", $%d::%s[]", BP_COLS + k + 1, param_sqltype(k));
+		fprintf(f, ", unnest($%d::%s[]) AS %s", BP_COLS + k + 1, param_sqltype(k), call_columns[k].name);
 	for (int s = 1; s <= CALL_NEWEST_SLOTS; s++)
-		fprintf(f, ", $%d::int8[]", BP_NEWEST + s);
-	fprintf(f, ") AS u(app_id, dialpad_call_id");
-	for (int k = 0; k < CC_N; k++)
-		fprintf(f, ", %s", call_columns[k].name);
-	for (int s = 1; s <= CALL_NEWEST_SLOTS; s++)
-		fprintf(f, ", newest_%d", s);
-	fprintf(f, ")), done AS (UPDATE webhook_events SET processed_at = now() WHERE id = ANY($%d::int8[])"
+		fprintf(f, ", unnest($%d::int8[]) AS newest_%d", BP_NEWEST + s, s);
+	fprintf(f, "), done AS (UPDATE webhook_events SET processed_at = now() WHERE id = ANY($%d::int8[])"
 	    " RETURNING 1), bad AS (UPDATE webhook_events e SET attempts = e.attempts + 1, last_error = f.err,"
 	    " next_attempt_at = CASE WHEN f.dead THEN NULL ELSE now() + f.delay * interval '1 millisecond' END,"
 	    " dead_at = CASE WHEN f.dead THEN now() END FROM unnest($%d::int8[], $%d::text[], $%d::int8[],"
 	    " $%d::bool[]) AS f(id, err, delay, dead) WHERE e.id = f.id RETURNING 1),",
 	    BP_DONE + 1, BP_FAIL_ID + 1, BP_FAIL_ERR + 1, BP_FAIL_DELAY + 1, BP_FAIL_DEAD + 1);
 	fprintf(f, " rec AS (INSERT INTO call_recordings AS r (app_id, dialpad_call_id, url, recording_id,"
-	    " recording_type, duration_ms, started_at) SELECT * FROM unnest($%d::text[], $%d::int8[],"
-	    " $%d::text[], $%d::text[], $%d::text[], $%d::int8[], $%d::timestamptz[])"
+	    " recording_type, duration_ms, started_at) SELECT unnest($%d::text[]), unnest($%d::int8[]),"
+	    " unnest($%d::text[]), unnest($%d::text[]), unnest($%d::text[]), unnest($%d::int8[]),"
+	    " unnest($%d::timestamptz[])"
 	    " ON CONFLICT (app_id, dialpad_call_id, url) DO UPDATE SET"
 	    " recording_id = GREATEST(r.recording_id COLLATE \"C\", EXCLUDED.recording_id),"
 	    " recording_type = GREATEST(r.recording_type COLLATE \"C\", EXCLUDED.recording_type),"
@@ -467,30 +464,41 @@ put_value(struct pgarray *p, int k, const struct call_value *v)
 	}
 }
 
-/* The calls parameters from the merged rows. */
+/*
+ * The calls parameters from the merged rows. A column (or newest slot) that
+ * is NULL in every row is sent as an empty array: the statement's unnest()
+ * calls run in lockstep and pad a shorter array with NULLs, so the rows are
+ * the same, and the server skips a per-row function call and a parameter.
+ */
 static void
 batch_render_rows(struct batch *b)
 {
 	struct pgarray	*p = b->param;
 	size_t		 n = b->nmerged;
+	bool		 any[CC_N] = { false };
 
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < CC_N; k++)
+			any[k] |= b->merged[i]->col[k].set;
 	pgarray_begin_typed(&p[BP_APP], PGARRAY_TEXT, n);
 	pgarray_begin_typed(&p[BP_CALL_ID], PGARRAY_INT8, n);
 	for (int k = 0; k < CC_N; k++)
-		pgarray_begin_typed(&p[BP_COLS + k], col_oid(k), n);
+		pgarray_begin_typed(&p[BP_COLS + k], col_oid(k), any[k] ? n : 0);
 	for (int s = 1; s <= CALL_NEWEST_SLOTS; s++)
-		pgarray_begin_typed(&p[BP_NEWEST + s - 1], PGARRAY_INT8, n);
+		pgarray_begin_typed(&p[BP_NEWEST + s - 1], PGARRAY_INT8, any[b->slot_col[s]] ? n : 0);
 	for (size_t i = 0; i < n; i++) {
 		const struct call_row *r = b->merged[i];
 
 		put_text(&p[BP_APP], true, r->app_id);
 		pgarray_add_int8(&p[BP_CALL_ID], r->call_id);
 		for (int k = 0; k < CC_N; k++)
-			put_value(&p[BP_COLS + k], k, &r->col[k]);
+			if (any[k])
+				put_value(&p[BP_COLS + k], k, &r->col[k]);
 		for (int s = 1; s <= CALL_NEWEST_SLOTS; s++) {
 			int k = b->slot_col[s];
 
-			put_i64(&p[BP_NEWEST + s - 1], r->col[k].set ? r->at[k] : (struct opt_i64){ false, 0 });
+			if (any[k])
+				put_i64(&p[BP_NEWEST + s - 1], r->col[k].set ? r->at[k] : (struct opt_i64){ false, 0 });
 		}
 	}
 }
