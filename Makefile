@@ -97,7 +97,8 @@ $(BIN)/dialhook-processor: $(call obj,$(PROC_SRC)) $(LIBDH)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 # dialhookctl stats reads the processor's dispatch table (types without a handler are "skipped").
-CTL_PROC_OBJ := $(call obj,processor/dispatch.c processor/handlers.c processor/callrow.c)
+CTL_PROC_OBJ := $(call obj,processor/dispatch.c processor/handlers.c processor/callrow.c \
+                processor/columns.c processor/arena.c)
 $(BIN)/dialhookctl: $(call obj,$(CTL_SRC)) $(CTL_PROC_OBJ) $(LIBDH)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)

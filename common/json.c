@@ -564,6 +564,15 @@ json_array_next(const struct json_span *arr, size_t *cursor,
 	return seq_next(arr, cursor, NULL, out);
 }
 
+int
+json_object_next(const struct json_span *obj, size_t *cursor,
+    struct json_span *key, struct json_span *val)
+{
+	if (cursor == NULL || key == NULL)
+		return -1;
+	return seq_next(obj, cursor, key, val);
+}
+
 /* Sets *b and *e to the content of string span v. -1 if v is no string. */
 static int
 str_content(const struct json_span *v, const char **b, const char **e)

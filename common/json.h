@@ -69,6 +69,16 @@ int	json_array_next(const struct json_span *arr, size_t *cursor,
 	    struct json_span *out) DH_MUSTCHECK;
 
 /*
+ * Iterates the members of the object *obj in document order (duplicates
+ * included: a caller wanting json_member()'s "last wins" keeps the last).
+ * Set *cursor to 0 before the first call; each call stores the next
+ * member's name (a string span, quotes included) in *key and its value in
+ * *val and returns 0, or returns -1 at the end (or if *obj is no object).
+ */
+int	json_object_next(const struct json_span *obj, size_t *cursor,
+	    struct json_span *key, struct json_span *val) DH_MUSTCHECK;
+
+/*
  * Reads an exact int64 from a JSON integer (5850000000000001), an integer
  * with an all-zero fraction (5850000000000001.0), or a string holding only
  * an optional '-' and digits ("5850000000000001"). Never goes through a

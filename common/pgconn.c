@@ -15,8 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
+#include "backoff.h"
 #include "migrations.h"
 #include "pgaddr.h"
 
@@ -42,8 +41,7 @@ struct pgconn {
 	char			*prepare_sql;
 	int			 min_schema;
 	int			 connect_timeout_ms;
-	int			 backoff_max_ms;
-	int			 backoff_ms;
+	struct backoff		 backoff;	/* consecutive failed connects */
 	struct pgconn_callbacks	 cbs;
 	void			*arg;
 
@@ -63,8 +61,6 @@ struct pgconn {
 static void	pgconn_io_cb(evutil_socket_t fd, short what, void *arg);
 static void	pgconn_timer_cb(evutil_socket_t fd, short what, void *arg);
 static void	pgconn_lost(struct pgconn *c, const char *why);
-/* How pgconn_send sends: simple protocol, parameterised, the prepared statement, or preparing it. */
-enum pgconn_mode { PGCONN_SIMPLE, PGCONN_PARAMS, PGCONN_PREPARED, PGCONN_PREPARE };
 
 static void	pgconn_setup_done(struct pgconn *c, PGresult *res, void *arg);
 static void	pgconn_prepare(struct pgconn *c);
@@ -116,8 +112,7 @@ pgconn_new(struct event_base *base, const struct pgconn_options *opt,
 	}
 	c->min_schema = opt->min_schema;
 	c->connect_timeout_ms = opt->connect_timeout_ms > 0 ? opt->connect_timeout_ms : 5000;
-	c->backoff_max_ms = opt->backoff_max_ms > 0 ? opt->backoff_max_ms : 5000;
-	c->backoff_ms = PGCONN_BACKOFF_MIN_MS;
+	backoff_init(&c->backoff, PGCONN_BACKOFF_MIN_MS, opt->backoff_max_ms > 0 ? opt->backoff_max_ms : 5000);
 	c->cbs = *cbs;
 	c->arg = arg;
 	c->state = PGCONN_DOWN;
@@ -205,18 +200,16 @@ pgconn_arm_connected(struct pgconn *c)
 	return pgconn_arm(c, EV_READ | EV_PERSIST | (c->want_write ? EV_WRITE : 0));
 }
 
-/* Schedule the next connect attempt after the current backoff, then grow it. */
+/* Schedule the next connect attempt after the backoff of one more failure (backoff.h). */
 static void
 pgconn_schedule(struct pgconn *c)
 {
-	int		 ms = c->backoff_ms;
+	int64_t		 ms = backoff_next(&c->backoff);
 	struct timeval	 tv;
 
-	ms = ms / 2 + (int)randombytes_uniform((uint32_t)ms / 2 + 1);
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	evtimer_add(c->timer, &tv);
-	c->backoff_ms = c->backoff_ms * 2 > c->backoff_max_ms ? c->backoff_max_ms : c->backoff_ms * 2;
 }
 
 /* Fail the in-flight query (if any) with NULL. */
@@ -247,7 +240,7 @@ pgconn_lost(struct pgconn *c, const char *why)
 	c->state = PGCONN_DOWN;
 	c->setting_up = false;
 	if (was_up)
-		c->backoff_ms = PGCONN_BACKOFF_MIN_MS;
+		backoff_reset(&c->backoff);
 	pgconn_schedule(c);
 	pgconn_fail_query(c);
 	if (c->cbs.on_down)
@@ -347,7 +340,7 @@ static void
 pgconn_up(struct pgconn *c)
 {
 	c->setting_up = false;
-	c->backoff_ms = PGCONN_BACKOFF_MIN_MS;
+	backoff_reset(&c->backoff);
 	if (c->cbs.on_up)
 		c->cbs.on_up(c, c->arg);
 }

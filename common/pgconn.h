@@ -30,6 +30,14 @@
 struct pgconn;
 struct resolver;
 
+/* The ways a statement is sent; callers that choose per statement name the first three. */
+enum pgconn_mode {
+	PGCONN_SIMPLE,		/* pgconn_query_simple(): one or more statements, no parameters */
+	PGCONN_PARAMS,		/* pgconn_query(): one statement with parameters, planned per call */
+	PGCONN_PREPARED,	/* pgconn_query_prepared(): the statement prepared on connect */
+	PGCONN_PREPARE,		/* pgconn itself: preparing that statement after each connect */
+};
+
 struct pgconn_options {
 	const char	*conninfo;		/* copied */
 	struct resolver	*resolver;		/* borrowed; outlives the connection. NULL: libpq

@@ -1,4 +1,4 @@
-/* batch.c: per-batch handling, grouping and the write statement (see batch.h). */
+/* batch.c: per-batch handling, grouping, rendering and the write statement (see batch.h). */
 #include "batch.h"
 
 #include <inttypes.h>
@@ -9,141 +9,200 @@
 #include <sodium.h>
 
 #include "dispatch.h"
-#include "handlers.h"
 #include "json.h"
 #include "retry.h"
 
 #define ERR_MAX 200
 
+/* Below every real event_timestamp: "no timestamp" in the NEWEST order (columns.h). */
+#define NO_TS_SQL "-9223372036854775807"
+
+static const char *const status_names[] = { NULL, "ringing", "active", "ended" };
+
+/* ---------------------------------------------------------------- the statement */
+
+/* The SQL type of column k's parameter (labels travel as their text[] literal). */
+static const char *
+param_sqltype(int k)
+{
+	return call_columns[k].type == CT_LABELS ? "text" : call_col_sqltype(call_columns[k].type);
+}
+
+/* What a NEWEST tie compares: text in byte order, json and labels as their text, numbers as numbers. */
+static const char *
+tie_cast(enum call_col_type t)
+{
+	switch (t) {
+	case CT_TEXT:
+	case CT_TEXTNUM:
+		return " COLLATE \"C\"";
+	case CT_JSON:
+	case CT_LABELS:
+		return "::text COLLATE \"C\"";
+	default:
+		return "";
+	}
+}
+
+/* The condition under which the new (EXCLUDED) value of NEWEST column k replaces the row's (c). */
+static void
+sql_newer(FILE *f, int k)
+{
+	const char	*n = call_columns[k].name, *t = tie_cast(call_columns[k].type);
+
+	fprintf(f, "(EXCLUDED.%s IS NOT NULL AND (c.%s IS NULL OR (coalesce(EXCLUDED.%s_event_ms, "
+	    NO_TS_SQL "), EXCLUDED.%s%s) > (coalesce(c.%s_event_ms, " NO_TS_SQL "), c.%s%s)))",
+	    n, n, n, n, t, n, n, t);
+}
+
+/* outcome from the merged facts (callrow.h), as the row will be after the update. */
+static const char sql_outcome[] =
+    "CASE WHEN 'ended' IN (c.status, EXCLUDED.status) THEN CASE"
+    " WHEN c.seen_blocked OR EXCLUDED.seen_blocked THEN 'blocked'"
+    " WHEN c.answered_at IS NOT NULL OR EXCLUDED.answered_at IS NOT NULL THEN 'answered'"
+    " WHEN c.seen_voicemail OR EXCLUDED.seen_voicemail OR c.voicemail_url IS NOT NULL"
+    " OR EXCLUDED.voicemail_url IS NOT NULL THEN 'voicemail' ELSE 'missed' END END";
+
+#define RANKS "ARRAY['ringing','active','ended']"
+
+/* "name = <column k's merge rule in SQL>" for the ON CONFLICT clause. */
+static void
+sql_merge(FILE *f, int k)
+{
+	const struct call_column	*c = &call_columns[k];
+	bool				 text = c->type == CT_TEXT || c->type == CT_TEXTNUM;
+	const char			*coll = text ? " COLLATE \"C\"" : "";
+
+	fprintf(f, "%s = ", c->name);
+	switch (c->rule) {
+	case MR_RANK:
+		fprintf(f, "(" RANKS ")[GREATEST(array_position(" RANKS ", c.%s), array_position(" RANKS
+		    ", EXCLUDED.%s))]", c->name, c->name);
+		break;
+	case MR_GREATEST:
+	case MR_OR:
+		fprintf(f, "GREATEST(c.%s%s, EXCLUDED.%s)", c->name, coll, c->name);
+		break;
+	case MR_LEAST:
+		fprintf(f, "LEAST(c.%s%s, EXCLUDED.%s)", c->name, coll, c->name);
+		break;
+	case MR_NEWEST:		/* the value and the event_timestamp it came from, together */
+		fprintf(f, "CASE WHEN ");
+		sql_newer(f, k);
+		fprintf(f, " THEN EXCLUDED.%s ELSE c.%s END, %s_event_ms = CASE WHEN ", c->name, c->name,
+		    c->name);
+		sql_newer(f, k);
+		fprintf(f, " THEN EXCLUDED.%s_event_ms ELSE c.%s_event_ms END", c->name, c->name);
+		break;
+	case MR_DERIVED:
+		fputs(sql_outcome, f);
+		break;
+	}
+}
+
+/* The calls upsert: insert the batch's merged rows, merge into existing ones by the rules. */
+static void
+sql_upsert_calls(FILE *f)
+{
+	fprintf(f, " up AS (INSERT INTO calls AS c (app_id, dialpad_call_id");
+	for (int k = 0; k < CC_N; k++)
+		fprintf(f, ", %s", call_columns[k].name);
+	for (int k = 0; k < CC_N; k++)
+		if (call_columns[k].rule == MR_NEWEST)
+			fprintf(f, ", %s_event_ms", call_columns[k].name);
+	fprintf(f, ") SELECT app_id, dialpad_call_id");
+	for (int k = 0; k < CC_N; k++)
+		fprintf(f, ", %s%s", call_columns[k].name,
+		    call_columns[k].type == CT_LABELS ? "::text[]" : "");
+	for (int k = 0; k < CC_N; k++)
+		if (call_columns[k].rule == MR_NEWEST)
+			fprintf(f, ", %s_event_ms", call_columns[k].name);
+	fprintf(f, " FROM u ON CONFLICT (app_id, dialpad_call_id) DO UPDATE SET ");
+	for (int k = 0; k < CC_N; k++) {
+		sql_merge(f, k);
+		fprintf(f, ", ");
+	}
+	fprintf(f, "updated_at = now() RETURNING 1)");
+}
+
+/* The NEWEST columns in table order: their provenance parameters' order. */
+static void
+newest_cols(int newest_col[CALL_NNEWEST])
+{
+	int	 i = 0;
+
+	for (int k = 0; k < CC_N; k++)
+		if (call_columns[k].rule == MR_NEWEST)
+			newest_col[i++] = k;
+}
+
 /*
  * The whole write, one round trip. `u` is the batch's merged rows (one per
- * call, sorted by (app_id, call_id), so concurrent processors lock calls in
- * the same order and cannot deadlock on them). The ON CONFLICT rules are
- * callrow.h's merge, written in SQL: max status rank, the state of the
- * greatest (event time, state) pair, LEAST/GREATEST that ignore nulls.
- * Timestamps are epoch milliseconds from the payload.
+ * call, sorted by (app_id, call_id)), the recordings likewise sorted by
+ * (app_id, call_id, url), so concurrent processors take row locks in the
+ * same order and cannot deadlock on them.
  *
  * The outer SELECT reads the CTEs in the order they run: the events (already
- * locked by our claim) are marked first and the calls rows, the only locks a
- * concurrent processor can wait on, are taken last, so they are held for the
- * upsert and the commit only.
+ * locked by our claim) are marked first, then the recordings are upserted,
+ * and the calls rows, the locks a concurrent processor is most likely to
+ * wait on, are taken last, so they are held for the upsert and the commit
+ * only.
  */
-const char BATCH_WRITE_SQL[] =
-    "WITH u AS (SELECT * FROM unnest($1::text[], $2::int8[], $3::int4[], $4::text[], $5::int8[],"
-    " $6::int8[], $7::int8[], $8::int8[], $9::int8[], $10::text[], $11::text[], $12::text[],"
-    " $13::text[], $14::int8[], $15::text[], $16::int8[], $17::int8[], $18::int8[], $19::text[],"
-    " $20::text[]) AS u(app, cid, rnk, st, ts, t_start, t_ans, t_end, dur, dir, ext, inn, ttype,"
-    " tid, tname, mcid, ecid, ocid, rec, vm)),"
-    " up AS (INSERT INTO calls AS c (app_id, dialpad_call_id, status, state, direction,"
-    " external_number, internal_number, target_type, target_id, target_name, master_call_id,"
-    " entry_point_call_id, operator_call_id, started_at, answered_at, ended_at, duration_ms,"
-    " recording_url, voicemail_url, last_event_at)"
-    " SELECT app, cid, (ARRAY['ringing','active','ended'])[NULLIF(rnk, 0)], st, dir, ext, inn,"
-    " ttype, tid, tname, mcid, ecid, ocid,"
-    " timestamptz 'epoch' + t_start * interval '1 millisecond',"
-    " timestamptz 'epoch' + t_ans * interval '1 millisecond',"
-    " timestamptz 'epoch' + t_end * interval '1 millisecond', dur, rec, vm,"
-    " timestamptz 'epoch' + ts * interval '1 millisecond' FROM u"
-    " ON CONFLICT (app_id, dialpad_call_id) DO UPDATE SET"
-    " status = (ARRAY['ringing','active','ended'])[GREATEST("
-    "array_position(ARRAY['ringing','active','ended'], c.status),"
-    " array_position(ARRAY['ringing','active','ended'], EXCLUDED.status))],"
-    " state = CASE WHEN c.state IS NULL OR (coalesce(EXCLUDED.last_event_at, '-infinity'),"
-    " EXCLUDED.state COLLATE \"C\") > (coalesce(c.last_event_at, '-infinity'), c.state COLLATE \"C\")"
-    " THEN coalesce(EXCLUDED.state, c.state) ELSE c.state END,"
-    " direction = GREATEST(c.direction COLLATE \"C\", EXCLUDED.direction),"
-    " external_number = GREATEST(c.external_number COLLATE \"C\", EXCLUDED.external_number),"
-    " internal_number = GREATEST(c.internal_number COLLATE \"C\", EXCLUDED.internal_number),"
-    " target_type = GREATEST(c.target_type COLLATE \"C\", EXCLUDED.target_type),"
-    " target_id = GREATEST(c.target_id, EXCLUDED.target_id),"
-    " target_name = GREATEST(c.target_name COLLATE \"C\", EXCLUDED.target_name),"
-    " master_call_id = GREATEST(c.master_call_id, EXCLUDED.master_call_id),"
-    " entry_point_call_id = GREATEST(c.entry_point_call_id, EXCLUDED.entry_point_call_id),"
-    " operator_call_id = GREATEST(c.operator_call_id, EXCLUDED.operator_call_id),"
-    " started_at = LEAST(c.started_at, EXCLUDED.started_at),"
-    " answered_at = LEAST(c.answered_at, EXCLUDED.answered_at),"
-    " ended_at = GREATEST(c.ended_at, EXCLUDED.ended_at),"
-    " duration_ms = GREATEST(c.duration_ms, EXCLUDED.duration_ms),"
-    " recording_url = GREATEST(c.recording_url COLLATE \"C\", EXCLUDED.recording_url),"
-    " voicemail_url = GREATEST(c.voicemail_url COLLATE \"C\", EXCLUDED.voicemail_url),"
-    " last_event_at = GREATEST(c.last_event_at, EXCLUDED.last_event_at),"
-    " updated_at = now() RETURNING 1),"
-    " done AS (UPDATE webhook_events SET processed_at = now() WHERE id = ANY($21::int8[]) RETURNING 1),"
-    " bad AS (UPDATE webhook_events e SET attempts = e.attempts + 1, last_error = f.err,"
-    " next_attempt_at = CASE WHEN f.dead THEN NULL ELSE now() + f.delay * interval '1 millisecond' END,"
-    " dead_at = CASE WHEN f.dead THEN now() END"
-    " FROM unnest($22::int8[], $23::text[], $24::int8[], $25::bool[]) AS f(id, err, delay, dead)"
-    " WHERE e.id = f.id RETURNING 1)"
-    " SELECT (SELECT count(*) FROM done), (SELECT count(*) FROM bad), (SELECT count(*) FROM up)";
-
-/* Make room for n more bytes in a parameter buffer. */
-static void
-param_need(struct batch_param *p, size_t n)
+char *
+batch_write_sql(void)
 {
-	if (p->cap - p->len > n)
-		return;
-	while (p->cap - p->len <= n)
-		p->cap = p->cap ? p->cap * 2 : 1024;
-	p->p = xreallocarray(p->p, p->cap, 1);
-}
+	char	*sql = NULL;
+	size_t	 len = 0;
+	FILE	*f = open_memstream(&sql, &len);
+	int	 newest_col[CALL_NNEWEST];
 
-static void
-param_put(struct batch_param *p, const char *s, size_t n)
-{
-	param_need(p, n);
-	memcpy(p->p + p->len, s, n);
-	p->len += n;
-	p->p[p->len] = '\0';
-}
-
-/* Append the separator before element i of an array literal. */
-static void
-param_sep(struct batch_param *p, size_t i)
-{
-	if (i > 0)
-		param_put(p, ",", 1);
-}
-
-static void
-param_i64(struct batch_param *p, size_t i, bool set, int64_t v)
-{
-	char	 num[24];
-	int	 n;
-
-	param_sep(p, i);
-	if (!set) {
-		param_put(p, "NULL", 4);
-		return;
+	if (f == NULL)
+		return NULL;
+	newest_cols(newest_col);
+	fprintf(f, "WITH u AS (SELECT unnest($%d::text[]) AS app_id, unnest($%d::int8[]) AS dialpad_call_id",
+	    BP_APP + 1, BP_CALL_ID + 1);
+	for (int k = 0; k < CC_N; k++)
+		fprintf(f, ", unnest($%d::%s[]) AS %s", BP_COLS + k + 1, param_sqltype(k),
+		    call_columns[k].name);
+	for (int i = 0; i < CALL_NNEWEST; i++)
+		fprintf(f, ", unnest($%d::int8[]) AS %s_event_ms", BP_NEWEST + i + 1,
+		    call_columns[newest_col[i]].name);
+	fprintf(f, "), done AS (UPDATE webhook_events SET processed_at = now() WHERE id = ANY($%d::int8[])"
+	    " RETURNING 1), bad AS (UPDATE webhook_events e SET attempts = e.attempts + 1,"
+	    " last_error = f.err, next_attempt_at = CASE WHEN f.dead THEN NULL"
+	    " ELSE now() + f.delay * interval '1 millisecond' END,"
+	    " dead_at = CASE WHEN f.dead THEN now() END FROM unnest($%d::int8[], $%d::text[], $%d::int8[],"
+	    " $%d::bool[]) AS f(id, err, delay, dead) WHERE e.id = f.id RETURNING 1),",
+	    BP_DONE + 1, BP_FAIL_ID + 1, BP_FAIL_ERR + 1, BP_FAIL_DELAY + 1, BP_FAIL_DEAD + 1);
+	fprintf(f, " rec AS (INSERT INTO call_recordings AS r (app_id, dialpad_call_id, url, recording_id,"
+	    " recording_type, duration_ms, started_at) SELECT unnest($%d::text[]), unnest($%d::int8[]),"
+	    " unnest($%d::text[]), unnest($%d::text[]), unnest($%d::text[]), unnest($%d::int8[]),"
+	    " unnest($%d::timestamptz[])"
+	    " ON CONFLICT (app_id, dialpad_call_id, url) DO UPDATE SET"
+	    " recording_id = GREATEST(r.recording_id COLLATE \"C\", EXCLUDED.recording_id),"
+	    " recording_type = GREATEST(r.recording_type COLLATE \"C\", EXCLUDED.recording_type),"
+	    " duration_ms = GREATEST(r.duration_ms, EXCLUDED.duration_ms),"
+	    " started_at = GREATEST(r.started_at, EXCLUDED.started_at) RETURNING 1),",
+	    BP_REC + 1, BP_REC + 2, BP_REC + 3, BP_REC + 4, BP_REC + 5, BP_REC + 6, BP_REC + 7);
+	sql_upsert_calls(f);
+	fprintf(f, " SELECT (SELECT count(*) FROM done), (SELECT count(*) FROM bad),"
+	    " (SELECT count(*) FROM rec), (SELECT count(*) FROM up)");
+	if (fclose(f) != 0) {
+		free(sql);
+		return NULL;
 	}
-	n = snprintf(num, sizeof(num), "%" PRId64, v);
-	param_put(p, num, (size_t)n);
+	return sql;
 }
 
-/* A text element: double-quoted, with " and \ backslash-escaped; NULL for none. */
-static void
-param_str(struct batch_param *p, size_t i, const char *s)
-{
-	param_sep(p, i);
-	if (s == NULL) {
-		param_put(p, "NULL", 4);
-		return;
-	}
-	param_need(p, strlen(s) * 2 + 2);
-	p->p[p->len++] = '"';
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			p->p[p->len++] = '\\';
-		p->p[p->len++] = *s;
-	}
-	p->p[p->len++] = '"';
-	p->p[p->len] = '\0';
-}
+/* ---------------------------------------------------------------- events */
 
-static void
-param_begin(struct batch_param *p)
+int
+batch_init(struct batch *b, char *err, size_t errlen)
 {
-	p->len = 0;
-	param_put(p, "{", 1);
+	if (call_columns_check(err, errlen) != 0 || payload_map_init(&b->map, err, errlen) != 0)
+		return -1;
+	newest_cols(b->newest_col);
+	return 0;
 }
 
 void
@@ -152,12 +211,19 @@ batch_begin(struct batch *b, size_t nevents, size_t bytes)
 	if (nevents > b->cap) {
 		b->ev = xreallocarray(b->ev, nevents, sizeof(*b->ev));
 		b->rows = xreallocarray(b->rows, nevents, sizeof(*b->rows));
+		b->merged = xreallocarray(b->merged, nevents, sizeof(*b->merged));
 		b->cap = nevents;
 	}
-	b->n = b->nrows = 0;
+	b->n = b->nrows = b->nmerged = 0;
 	b->handled = b->skipped = b->failed = b->dead = 0;
-	/* strings of a payload fit in its own length; plus the state, app_id and an error each */
-	arena_reset(&b->arena, bytes + nevents * (ERR_MAX + 8));
+	b->out.nrecs = 0;
+	b->field_error_events = 0;
+	memset(b->out.field_errors, 0, sizeof(b->out.field_errors));
+	/*
+	 * A payload's strings fit in its own length, its labels literal in twice
+	 * that plus scratch; plus the state, app_id and an error per event.
+	 */
+	arena_reset(&b->arena, 3 * bytes + nevents * (ERR_MAX + 80));
 }
 
 void
@@ -169,27 +235,43 @@ batch_fail_event(struct batch_event *ev, const struct batch_policy *pol)
 	    randombytes_random());
 }
 
-/* Record a failure with its reason. */
+/* A data failure: dead at once (retrying cannot change the payload), "data: why". */
 static void
-batch_failed(struct batch *b, struct batch_event *ev, const struct batch_policy *pol,
-    const char *why)
+batch_data_failure(struct batch *b, struct batch_event *ev, const char *why)
 {
-	ev->error = arena_strndup(&b->arena, why, strnlen(why, ERR_MAX - 1));
-	batch_fail_event(ev, pol);
+	char	 msg[ERR_MAX];
+	int	 n = snprintf(msg, sizeof(msg), BATCH_ERR_DATA "%s", why);
+
+	ev->error = arena_strndup(&b->arena, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+	ev->outcome = BATCH_FAILED;
+	ev->dead = true;
+	ev->delay_ms = 0;
 	b->failed++;
-	b->dead += ev->dead;
+	b->dead++;
+}
+
+/* Add this event's field errors to the batch's (they were counted in out.field_errors). */
+static void
+batch_count_field_errors(struct batch *b, const uint32_t before[PF_N])
+{
+	for (int f = 0; f < PF_N; f++)
+		if (b->out.field_errors[f] != before[f]) {
+			b->field_error_events++;
+			return;
+		}
 }
 
 void
-batch_add(struct batch *b, const struct batch_policy *pol, int64_t id, const char *app_id,
-    const char *event_type, int attempts, const char *payload, size_t payload_len)
+batch_add(struct batch *b, int64_t id, const char *app_id, const char *event_type, int attempts,
+    const char *payload, size_t payload_len)
 {
 	struct batch_event		*ev = &b->ev[b->n++];
 	const struct dispatch_entry	*d = dispatch_lookup(event_type);
 	struct json_span		 root;
 	struct handler_input		 in;
+	uint32_t			 before[PF_N];
 	char				 err[ERR_MAX] = "";
-	size_t				 ntable;
+	size_t				 ntable, nrecs = b->out.nrecs;
 
 	*ev = (struct batch_event){ .id = id, .attempts = attempts, .type_index = -1, .skip_index = -1 };
 	if (d == NULL) {
@@ -200,126 +282,301 @@ batch_add(struct batch *b, const struct batch_policy *pol, int64_t id, const cha
 	}
 	ev->type_index = (int)(d - dispatch_table(&ntable));
 	if (json_root(payload, payload_len, &root) == -1) {
-		batch_failed(b, ev, pol, "payload is not valid JSON");
+		batch_data_failure(b, ev, "payload is not valid JSON");
 		return;
 	}
-	in = (struct handler_input){ event_type, NULL, &root };
+	in = (struct handler_input){ event_type, NULL, &root, &b->map, d->klass, d->flags };
 	in.app_id = arena_strndup(&b->arena, app_id, strlen(app_id));
-	switch (d->handler(&in, &b->rows[b->nrows], &b->arena, err, sizeof(err))) {
-	case HANDLER_OK:
-		ev->outcome = BATCH_HANDLED;
-		b->nrows++;
-		b->handled++;
-		break;
-	case HANDLER_RETRY:
-	case HANDLER_REJECT:
-		batch_failed(b, ev, pol, err[0] ? err : "handler failed");
-		break;
+	memcpy(before, b->out.field_errors, sizeof(before));
+	b->out.row = &b->rows[b->nrows];
+	if (d->handler(&in, &b->out, &b->arena, err, sizeof(err)) != HANDLER_OK) {
+		b->out.nrecs = nrecs;		/* nothing of a failed event is written */
+		memcpy(b->out.field_errors, before, sizeof(before));
+		batch_data_failure(b, ev, err[0] ? err : "handler failed");
+		return;
 	}
+	batch_count_field_errors(b, before);
+	ev->outcome = BATCH_HANDLED;
+	b->nrows++;
+	b->handled++;
 }
 
+/* ---------------------------------------------------------------- grouping */
+
+/* qsort: row pointers by (app_id, call_id): the upsert's lock order. */
 static int
-row_qsort_cmp(const void *a, const void *b)
+row_ptr_cmp(const void *a, const void *b)
 {
-	return call_row_cmp(a, b);
+	return call_row_cmp(*(const struct call_row *const *)a, *(const struct call_row *const *)b);
 }
 
 /* Sort the rows and merge each (app_id, call_id) group into its first row. */
 static void
-batch_group(struct batch *b)
+batch_group_rows(struct batch *b)
 {
 	size_t	 out = 0;
 
-	qsort(b->rows, b->nrows, sizeof(*b->rows), row_qsort_cmp);
+	for (size_t i = 0; i < b->nrows; i++)
+		b->merged[i] = &b->rows[i];
+	qsort(b->merged, b->nrows, sizeof(*b->merged), row_ptr_cmp);
 	for (size_t i = 0; i < b->nrows; i++) {
-		if (out > 0 && call_row_cmp(&b->rows[out - 1], &b->rows[i]) == 0)
-			call_row_merge(&b->rows[out - 1], &b->rows[i]);
+		if (out > 0 && call_row_cmp(b->merged[out - 1], b->merged[i]) == 0)
+			call_row_merge(b->merged[out - 1], b->merged[i]);
 		else
-			b->rows[out++] = b->rows[i];
+			b->merged[out++] = b->merged[i];
 	}
-	b->nrows = out;
+	b->nmerged = out;
 }
 
-/* Render $1..$20 from the merged rows. */
+/* Byte-order comparison where NULL sorts below every string. */
+static int
+str_cmp_null(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
+/* qsort: recordings by (app_id, call_id, url), url in byte order: the upsert's lock order. */
+static int
+rec_cmp(const void *x, const void *y)
+{
+	const struct call_recording	*a = x, *b = y;
+	int				 c = strcmp(a->app_id, b->app_id);
+
+	if (c == 0)
+		c = (a->call_id > b->call_id) - (a->call_id < b->call_id);
+	return c != 0 ? c : strcmp(a->url, b->url);
+}
+
+/* The greater of two optional values, an unset one ignored. */
+static struct opt_i64
+opt_max(struct opt_i64 a, struct opt_i64 b)
+{
+	return !a.set || (b.set && b.v > a.v) ? b : a;
+}
+
+/* Fold src into dst (same leg and url): every other column its greatest non-null value. */
+static void
+rec_merge(struct call_recording *dst, const struct call_recording *src)
+{
+	if (str_cmp_null(src->recording_id, dst->recording_id) > 0)
+		dst->recording_id = src->recording_id;
+	if (str_cmp_null(src->recording_type, dst->recording_type) > 0)
+		dst->recording_type = src->recording_type;
+	dst->duration_ms = opt_max(dst->duration_ms, src->duration_ms);
+	dst->started_ms = opt_max(dst->started_ms, src->started_ms);
+}
+
+/* Sort the recordings and merge each (app_id, call_id, url) group into its first. */
+static void
+batch_group_recordings(struct batch *b)
+{
+	struct call_recording	*r = b->out.recs;
+	size_t			 out = 0;
+
+	if (b->out.nrecs == 0)
+		return;
+	qsort(r, b->out.nrecs, sizeof(*r), rec_cmp);
+	for (size_t i = 0; i < b->out.nrecs; i++) {
+		if (out > 0 && rec_cmp(&r[out - 1], &r[i]) == 0)
+			rec_merge(&r[out - 1], &r[i]);
+		else
+			r[out++] = r[i];
+	}
+	b->out.nrecs = out;
+}
+
+/* ---------------------------------------------------------------- rendering */
+
+/* Append a text element (NULL when not set or s is NULL). */
+static void
+put_text(struct pgarray *p, bool set, const char *s)
+{
+	if (set && s != NULL)
+		pgarray_add(p, s, strlen(s));
+	else
+		pgarray_add_null(p);
+}
+
+/* Append an int8 element (NULL when not set). */
+static void
+put_i64(struct pgarray *p, struct opt_i64 v)
+{
+	if (v.set)
+		pgarray_add_int8(p, v.v);
+	else
+		pgarray_add_null(p);
+}
+
+/* An epoch-ms value as a binary timestamptz (checked in range at extraction). */
+static void
+put_ts(struct pgarray *p, struct opt_i64 v)
+{
+	int64_t	 us;
+
+	if (v.set && pgarray_timestamptz_from_ms(v.v, &us) == 0)
+		pgarray_add_int8(p, us);
+	else
+		pgarray_add_null(p);
+}
+
+/* The element type of column k's parameter. */
+static uint32_t
+col_oid(int k)
+{
+	switch (call_columns[k].type) {
+	case CT_INT8:
+	case CT_MS:
+		return PGARRAY_INT8;
+	case CT_TS:
+		return PGARRAY_TIMESTAMPTZ;
+	case CT_BOOL:
+		return PGARRAY_BOOL;
+	case CT_FLOAT8:
+		return PGARRAY_FLOAT8;
+	case CT_JSON:
+		return PGARRAY_JSON;
+	default:
+		return PGARRAY_TEXT;
+	}
+}
+
+/* Append column k's value v. */
+static void
+put_value(struct pgarray *p, int k, const struct call_value *v)
+{
+	if (!v->set) {
+		pgarray_add_null(p);
+		return;
+	}
+	switch (call_columns[k].type) {
+	case CT_STATUS:
+		put_text(p, true, status_names[v->i]);
+		break;
+	case CT_INT8:
+	case CT_MS:
+		pgarray_add_int8(p, v->i);
+		break;
+	case CT_TS:
+		put_ts(p, (struct opt_i64){ true, v->i });
+		break;
+	case CT_BOOL:
+		pgarray_add_bool(p, v->i != 0);
+		break;
+	case CT_FLOAT8:
+		pgarray_add_float8(p, v->f);
+		break;
+	case CT_TEXT:
+	case CT_TEXTNUM:
+	case CT_JSON:
+	case CT_LABELS:
+		put_text(p, true, v->s);
+		break;
+	}
+}
+
+/*
+ * The calls parameters from the merged rows. A column (or a provenance) that
+ * is NULL in every row is sent as an empty array: the statement's unnest()
+ * calls run in lockstep and pad a shorter array with NULLs, so the rows are
+ * the same, and the server skips a per-row function call and a parameter.
+ */
 static void
 batch_render_rows(struct batch *b)
 {
-	struct batch_param	*p = b->param;
+	struct pgarray	*p = b->param;
+	size_t		 n = b->nmerged;
+	bool		 any[CC_N] = { false };
 
-	for (int k = 0; k < 20; k++)
-		param_begin(&p[k]);
-	for (size_t i = 0; i < b->nrows; i++) {
-		const struct call_row *r = &b->rows[i];
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < CC_N; k++)
+			any[k] |= b->merged[i]->col[k].set;
+	pgarray_begin_typed(&p[BP_APP], PGARRAY_TEXT, n);
+	pgarray_begin_typed(&p[BP_CALL_ID], PGARRAY_INT8, n);
+	for (int k = 0; k < CC_N; k++)
+		pgarray_begin_typed(&p[BP_COLS + k], col_oid(k), any[k] ? n : 0);
+	for (int i = 0; i < CALL_NNEWEST; i++)
+		pgarray_begin_typed(&p[BP_NEWEST + i], PGARRAY_INT8, any[b->newest_col[i]] ? n : 0);
+	for (size_t i = 0; i < n; i++) {
+		const struct call_row *r = b->merged[i];
 
-		param_str(&p[0], i, r->app_id);
-		param_i64(&p[1], i, true, r->call_id);
-		param_i64(&p[2], i, true, r->status);
-		param_str(&p[3], i, r->state);
-		param_i64(&p[4], i, r->event_ts.set, r->event_ts.v);
-		param_i64(&p[5], i, r->started_ms.set, r->started_ms.v);
-		param_i64(&p[6], i, r->answered_ms.set, r->answered_ms.v);
-		param_i64(&p[7], i, r->ended_ms.set, r->ended_ms.v);
-		param_i64(&p[8], i, r->duration_ms.set, r->duration_ms.v);
-		param_str(&p[9], i, r->direction);
-		param_str(&p[10], i, r->external_number);
-		param_str(&p[11], i, r->internal_number);
-		param_str(&p[12], i, r->target_type);
-		param_i64(&p[13], i, r->target_id.set, r->target_id.v);
-		param_str(&p[14], i, r->target_name);
-		param_i64(&p[15], i, r->master_call_id.set, r->master_call_id.v);
-		param_i64(&p[16], i, r->entry_point_call_id.set, r->entry_point_call_id.v);
-		param_i64(&p[17], i, r->operator_call_id.set, r->operator_call_id.v);
-		param_str(&p[18], i, r->recording_url);
-		param_str(&p[19], i, r->voicemail_url);
+		put_text(&p[BP_APP], true, r->app_id);
+		pgarray_add_int8(&p[BP_CALL_ID], r->call_id);
+		for (int k = 0; k < CC_N; k++)
+			if (any[k])
+				put_value(&p[BP_COLS + k], k, &r->col[k]);
+		for (int j = 0; j < CALL_NNEWEST; j++) {
+			int k = b->newest_col[j];
+
+			if (any[k])
+				put_i64(&p[BP_NEWEST + j], r->col[k].set ? r->at[k] :
+				    (struct opt_i64){ false, 0 });
+		}
 	}
-	for (int k = 0; k < 20; k++)
-		param_put(&p[k], "}", 1);
 }
 
-/* Render $21 (processed ids) and $22..$25 (failures). */
+/* The call_recordings parameters from the merged recordings. */
+static void
+batch_render_recordings(struct batch *b)
+{
+	static const uint32_t	 oid[7] = { PGARRAY_TEXT, PGARRAY_INT8, PGARRAY_TEXT, PGARRAY_TEXT,
+		PGARRAY_TEXT, PGARRAY_INT8, PGARRAY_TIMESTAMPTZ };
+	struct pgarray		*p = &b->param[BP_REC];
+
+	for (int k = 0; k < 7; k++)
+		pgarray_begin_typed(&p[k], oid[k], b->out.nrecs);
+	for (size_t i = 0; i < b->out.nrecs; i++) {
+		const struct call_recording *r = &b->out.recs[i];
+
+		put_text(&p[0], true, r->app_id);
+		pgarray_add_int8(&p[1], r->call_id);
+		put_text(&p[2], true, r->url);
+		put_text(&p[3], true, r->recording_id);
+		put_text(&p[4], true, r->recording_type);
+		put_i64(&p[5], r->duration_ms);
+		put_ts(&p[6], r->started_ms);
+	}
+}
+
+/* The processed ids and the failures. */
 static void
 batch_render_events(struct batch *b)
 {
-	struct batch_param	*p = b->param;
-	size_t			 nd = 0, nf = 0;
+	struct pgarray	*p = b->param;
 
-	for (int k = 20; k < BATCH_NPARAMS; k++)
-		param_begin(&p[k]);
+	pgarray_begin_typed(&p[BP_DONE], PGARRAY_INT8, b->n - b->failed);
+	pgarray_begin_typed(&p[BP_FAIL_ID], PGARRAY_INT8, b->failed);
+	pgarray_begin_typed(&p[BP_FAIL_ERR], PGARRAY_TEXT, b->failed);
+	pgarray_begin_typed(&p[BP_FAIL_DELAY], PGARRAY_INT8, b->failed);
+	pgarray_begin_typed(&p[BP_FAIL_DEAD], PGARRAY_BOOL, b->failed);
 	for (size_t i = 0; i < b->n; i++) {
 		const struct batch_event *ev = &b->ev[i];
 
 		if (ev->outcome != BATCH_FAILED) {
-			param_i64(&p[20], nd++, true, ev->id);
+			pgarray_add_int8(&p[BP_DONE], ev->id);
 			continue;
 		}
-		param_i64(&p[21], nf, true, ev->id);
-		param_str(&p[22], nf, ev->error ? ev->error : "failed");
-		param_i64(&p[23], nf, true, ev->delay_ms);
-		param_sep(&p[24], nf++);
-		param_put(&p[24], ev->dead ? "t" : "f", 1);
+		pgarray_add_int8(&p[BP_FAIL_ID], ev->id);
+		put_text(&p[BP_FAIL_ERR], true, ev->error ? ev->error : "failed");
+		pgarray_add_int8(&p[BP_FAIL_DELAY], ev->delay_ms);
+		pgarray_add_bool(&p[BP_FAIL_DEAD], ev->dead);
 	}
-	for (int k = 20; k < BATCH_NPARAMS; k++)
-		param_put(&p[k], "}", 1);
 }
 
 void
 batch_finish(struct batch *b)
 {
-	batch_group(b);
+	batch_group_rows(b);
+	batch_group_recordings(b);
 	batch_render_rows(b);
+	batch_render_recordings(b);
 	batch_render_events(b);
-	for (int k = 0; k < BATCH_NPARAMS; k++)
+	for (int k = 0; k < BATCH_NPARAMS; k++) {
 		b->values[k] = b->param[k].p;
-}
-
-const char *
-batch_ids_literal(struct batch_param *p, const int64_t *ids, size_t n)
-{
-	param_begin(p);
-	for (size_t i = 0; i < n; i++)
-		param_i64(p, i, true, ids[i]);
-	param_put(p, "}", 1);
-	return p->p;
+		b->lengths[k] = (int)b->param[k].len;
+		b->formats[k] = 1;
+	}
 }
 
 void
@@ -327,8 +584,10 @@ batch_free(struct batch *b)
 {
 	free(b->ev);
 	free(b->rows);
+	free(b->merged);
+	free(b->out.recs);
 	arena_free(&b->arena);
 	for (int k = 0; k < BATCH_NPARAMS; k++)
-		free(b->param[k].p);
+		pgarray_free(&b->param[k]);
 	memset(b, 0, sizeof(*b));
 }

@@ -2,27 +2,23 @@
  * callrow.h: what one event says about one call leg, and the merge that
  * folds any number of such contributions into the `calls` row.
  *
- * The merge is commutative, associative and idempotent, so any permutation
- * and duplication of a leg's events gives the same row. The same rules are
- * written in SQL in batch.c (the ON CONFLICT DO UPDATE of the upsert); the
- * two must stay identical:
+ * A row holds one value per column of the column table (columns.h), and for
+ * each NEWEST column the event_timestamp its value came from. The merge
+ * applies each column's rule (columns.h); the upsert's ON CONFLICT clause,
+ * generated from the same table (batch.c), applies the same rules in SQL.
+ * Every rule is commutative, associative and idempotent and ignores nulls,
+ * so any permutation, duplication and batching of a leg's events gives the
+ * same row.
  *
- *   status          highest rank seen: ringing (1) < active (2) < ended (3)
- *   state           the state of the event with the greatest
- *                   (event_timestamp, state) pair; a missing timestamp sorts
- *                   below every real one, equal timestamps fall back to the
- *                   greater state name (byte order, i.e. COLLATE "C")
- *   last_event_at   greatest event_timestamp
- *   started_at      earliest date_started
- *   answered_at     earliest date_connected (the first answer of the leg)
- *   ended_at        latest date_ended
- *   duration_ms     greatest duration
- *   text and ids    (direction, numbers, target, leg ids, recording and
- *                   voicemail URLs) the greatest non-null value (byte order);
- *                   within one leg they do not normally differ, the rule
- *                   only makes a disagreement deterministic
- *
- * Every rule ignores nulls, so a field is never overwritten with null.
+ * outcome is not merged but recomputed from the merged facts
+ * (call_row_outcome), so it cannot depend on order either:
+ *   NULL while status is not ended; else the first that holds of
+ *   blocked    (seen_blocked: a `blocked` event was seen)
+ *   answered   (answered_at is set)
+ *   voicemail  (seen_voicemail: a `voicemail` or `voicemail_uploaded` event
+ *              was seen, or voicemail_url is set, which any voicemail
+ *              recording of the leg also sets)
+ *   missed     (otherwise, also an unanswered outbound leg)
  */
 #ifndef DH_CALLROW_H
 #define DH_CALLROW_H
@@ -31,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util.h"
+#include "columns.h"
 
 enum call_status {
 	CALL_STATUS_NONE = 0,
@@ -47,51 +43,46 @@ struct opt_i64 {
 };
 
 /*
- * One leg's fields. Strings are NULL when absent (an empty JSON string
- * counts as absent) and point into an arena that outlives the row.
+ * One column's value. By type (columns.h): i for CT_STATUS (the rank),
+ * CT_INT8, CT_TS and CT_MS (epoch ms or ms), CT_BOOL (0 or 1); f for
+ * CT_FLOAT8; s for CT_TEXT, CT_TEXTNUM, CT_JSON (the JSON text) and
+ * CT_LABELS (the array in PostgreSQL's canonical text form, as array_out
+ * writes it). Strings point into an arena that outlives the row.
  */
+struct call_value {
+	bool		 set;
+	union {
+		int64_t	 i;
+		double	 f;
+		const char *s;
+	};
+};
+
 struct call_row {
-	const char	*app_id;
-	int64_t		 call_id;
-	int		 status;	/* enum call_status */
-	const char	*state;
-	struct opt_i64	 event_ts;	/* epoch ms */
-	struct opt_i64	 started_ms, answered_ms, ended_ms, duration_ms;
-	const char	*direction, *external_number, *internal_number;
-	const char	*target_type, *target_name;
-	struct opt_i64	 target_id;
-	struct opt_i64	 master_call_id, entry_point_call_id, operator_call_id;
-	const char	*recording_url, *voicemail_url;
+	const char		*app_id;
+	int64_t			 call_id;
+	struct call_value	 col[CC_N];
+	/* NEWEST columns: the event_timestamp (ms) of the event the value came from */
+	struct opt_i64		 at[CC_N];
 };
 
-/*
- * A bump allocator for strings of one batch. Reserve enough for the whole
- * batch first (arena_reserve), so pointers handed out stay valid until
- * arena_reset(); it keeps its memory between batches (trimmed when large).
- */
-struct arena {
-	char	*p;
-	size_t	 len, cap;
-};
+/* Fold src into dst (same app_id and call_id); recomputes dst's outcome. */
+void		 call_row_merge(struct call_row *dst, const struct call_row *src);
 
-/* Make room for `need` more bytes in total and forget earlier strings. */
-void	 arena_reset(struct arena *a, size_t need);
-/* Room for n bytes (n includes the NUL), or NULL if the reservation is exhausted. */
-char	*arena_alloc(struct arena *a, size_t n);
-/* Copy s (len bytes) as a NUL-terminated string; NULL if out of room. */
-char	*arena_strndup(struct arena *a, const char *s, size_t len);
-void	 arena_free(struct arena *a);
-
-/* Fold src into dst (same app_id and call_id). */
-void	 call_row_merge(struct call_row *dst, const struct call_row *src);
+/* Set the row's outcome from its other columns (see above). */
+void		 call_row_outcome(struct call_row *row);
 
 /* Order by (app_id, call_id), for grouping a batch and for lock order. */
-int	 call_row_cmp(const struct call_row *a, const struct call_row *b);
+int		 call_row_cmp(const struct call_row *a, const struct call_row *b);
 
-/* true if the two rows hold the same values (strings compared by content). */
-bool	 call_row_equal(const struct call_row *a, const struct call_row *b);
+/* true if the two rows hold the same values and provenance (strings by content). */
+bool		 call_row_equal(const struct call_row *a, const struct call_row *b);
 
-/* "ringing", "active", "ended" or NULL. */
-const char *call_status_name(int status);
+/*
+ * Compare two set values of one column's type: <0, 0, >0. Text, json and
+ * labels in byte order, numbers numerically.
+ */
+int		 call_value_cmp(enum call_col_type t, const struct call_value *a,
+		    const struct call_value *b);
 
 #endif

@@ -5,59 +5,79 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define RINGING		handle_call, CALL_CLASS_RINGING
+#define ACTIVE		handle_call, CALL_CLASS_ACTIVE
+#define ENDED		handle_call, CALL_CLASS_ENDED
+#define POSTCALL	handle_call, CALL_CLASS_POSTCALL
+
 /*
- * Sorted by event_type in strcmp order (checked at start-up). The first
- * four are the original design's types; the rest are Dialpad's native call
- * states as ingest stores them (call.<state>). States with no row here
- * (postcall, transcription, recap_*, csat, ...) are skipped.
+ * Sorted by event_type in strcmp order (checked at start-up). Dialpad's
+ * native call states as ingest stores them (call.<state>), and the original
+ * design's call.started, call.ring, call.ended and call.recording.completed.
+ * Live classes (ringing, active, ended) move `state`; post-call steps
+ * (recordings, transcripts, recaps, surveys, dispositions, ...) carry the
+ * whole call but raise no status and leave `state` alone.
  */
 static const struct dispatch_entry dispatch_rows[] = {
-	{ "call.admin_recording",	handle_recording },
-	{ "call.barge",			handle_active },
-	{ "call.blocked",		handle_ended },
-	{ "call.calling",		handle_ringing },
-	{ "call.connected",		handle_active },
-	{ "call.eavesdrop",		handle_active },
-	{ "call.ended",			handle_ended },
-	{ "call.hangup",		handle_ended },
-	{ "call.hold",			handle_active },
-	{ "call.merged",		handle_active },
-	{ "call.missed",		handle_ended },
-	{ "call.monitor",		handle_active },
-	{ "call.parked",		handle_active },
-	{ "call.preanswer",		handle_ringing },
-	{ "call.queued",		handle_ringing },
-	{ "call.recording",		handle_recording },
-	{ "call.recording.completed",	handle_recording },
-	{ "call.ring",			handle_ringing },
-	{ "call.ringing",		handle_ringing },
-	{ "call.started",		handle_active },
-	{ "call.takeover",		handle_active },
-	{ "call.voicemail",		handle_ended },
-	{ "call.voicemail_uploaded",	handle_voicemail_uploaded },
+	{ "call.admin",			POSTCALL, 0 },
+	{ "call.admin_recording",	POSTCALL, 0 },
+	{ "call.ai_playbook",		POSTCALL, 0 },
+	{ "call.barge",			ACTIVE, 0 },
+	{ "call.blocked",		ENDED, CALL_SEEN_BLOCKED },
+	{ "call.call_transcription",	POSTCALL, 0 },
+	{ "call.calling",		RINGING, 0 },
+	{ "call.connected",		ACTIVE, 0 },
+	{ "call.csat",			POSTCALL, 0 },
+	{ "call.dispositions",		POSTCALL, 0 },
+	{ "call.eavesdrop",		ACTIVE, 0 },
+	{ "call.ended",			ENDED, 0 },
+	{ "call.hangup",		ENDED, 0 },
+	{ "call.hold",			ACTIVE, 0 },
+	{ "call.merged",		ACTIVE, 0 },
+	{ "call.missed",		ENDED, 0 },
+	{ "call.monitor",		ACTIVE, 0 },
+	{ "call.parked",		ACTIVE, 0 },
+	{ "call.pcsat",			POSTCALL, 0 },
+	{ "call.postcall",		POSTCALL, 0 },
+	{ "call.preanswer",		RINGING, 0 },
+	{ "call.queued",		RINGING, 0 },
+	{ "call.recap_action_items",	POSTCALL, 0 },
+	{ "call.recap_outcome",		POSTCALL, 0 },
+	{ "call.recap_purposes",	POSTCALL, 0 },
+	{ "call.recap_summary",		POSTCALL, 0 },
+	{ "call.recording",		POSTCALL, 0 },
+	{ "call.recording.completed",	POSTCALL, 0 },
+	{ "call.ring",			RINGING, 0 },
+	{ "call.ringing",		RINGING, 0 },
+	{ "call.started",		ACTIVE, 0 },
+	{ "call.takeover",		ACTIVE, 0 },
+	{ "call.transcription",		POSTCALL, 0 },
+	{ "call.voicemail",		ENDED, CALL_SEEN_VOICEMAIL },
+	{ "call.voicemail_uploaded",	POSTCALL, CALL_SEEN_VOICEMAIL },
 };
 
 /*
- * Event types ingest can store that have no handler (yet): Dialpad's other
- * call states and event kinds. Skipped events of these types are counted
- * under their own metrics label; any other type under "other", so a flood of
- * invented types cannot create unbounded metric series. Sorted (checked by
+ * The call_states of Dialpad's call-event subscription (its OpenAPI spec,
+ * in the spec's order): each must have a row above (dispatch_check).
+ */
+static const char *const dialpad_states[] = {
+	"calling", "ringing", "preanswer", "queued", "connected", "hold", "parked", "merged", "takeover",
+	"barge", "monitor", "eavesdrop", "admin", "admin_recording", "blocked", "hangup", "missed",
+	"postcall", "voicemail", "voicemail_uploaded", "recording", "transcription", "call_transcription",
+	"csat", "pcsat", "dispositions", "recap_summary", "recap_outcome", "recap_purposes",
+	"recap_action_items", "ai_playbook",
+};
+
+/*
+ * Event types ingest can store that have no handler (yet): a call event
+ * whose state ingest could not read, and Dialpad's other event kinds.
+ * Skipped events of these types are counted under their own metrics label;
+ * any other type under "other", so a flood of invented types cannot create
+ * unbounded metric series. Sorted (checked by
  * dispatch_check) for bsearch.
  */
 static const char *const dispatch_unhandled_rows[] = {
 	"agent_status",
-	"call.admin",
-	"call.ai_playbook",
-	"call.call_transcription",
-	"call.csat",
-	"call.dispositions",
-	"call.pcsat",
-	"call.postcall",
-	"call.recap_action_items",
-	"call.recap_outcome",
-	"call.recap_purposes",
-	"call.recap_summary",
-	"call.transcription",
 	"call.unknown",
 	"change_log",
 	"contact.created",
@@ -112,6 +132,12 @@ dispatch_check_table(const struct dispatch_entry *t, size_t n, char *err, size_t
 			snprintf(err, errlen, "dispatch row %zu has no type or no handler", i);
 			return -1;
 		}
+		if (t[i].klass < CALL_CLASS_POSTCALL || t[i].klass > CALL_CLASS_ENDED ||
+		    (t[i].flags & ~(CALL_SEEN_BLOCKED | CALL_SEEN_VOICEMAIL)) != 0) {
+			snprintf(err, errlen, "dispatch row %zu (%s) has an unknown class or flag", i,
+			    t[i].event_type);
+			return -1;
+		}
 		if (i > 0 && strcmp(t[i - 1].event_type, t[i].event_type) >= 0) {
 			snprintf(err, errlen, "dispatch table not sorted or duplicated at row %zu (%s after %s)",
 			    i, t[i].event_type, t[i - 1].event_type);
@@ -121,10 +147,27 @@ dispatch_check_table(const struct dispatch_entry *t, size_t n, char *err, size_t
 	return 0;
 }
 
+/* Every Dialpad call state has a row; 0 or -1 (err names the first missing one). */
+static int
+dispatch_check_states(char *err, size_t errlen)
+{
+	char	 type[80];
+
+	for (size_t i = 0; i < DH_ARRAY_LEN(dialpad_states); i++) {
+		snprintf(type, sizeof(type), "call.%s", dialpad_states[i]);
+		if (dispatch_lookup(type) == NULL) {
+			snprintf(err, errlen, "Dialpad call state %s has no dispatch row", dialpad_states[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 dispatch_check(char *err, size_t errlen)
 {
-	if (dispatch_check_table(dispatch_rows, DH_ARRAY_LEN(dispatch_rows), err, errlen) != 0)
+	if (dispatch_check_table(dispatch_rows, DH_ARRAY_LEN(dispatch_rows), err, errlen) != 0 ||
+	    dispatch_check_states(err, errlen) != 0)
 		return -1;
 	for (size_t i = 0; i < DH_ARRAY_LEN(dispatch_unhandled_rows); i++) {
 		if ((i > 0 && strcmp(dispatch_unhandled_rows[i - 1], dispatch_unhandled_rows[i]) >= 0) ||
@@ -142,4 +185,11 @@ dispatch_table(size_t *n)
 {
 	*n = DH_ARRAY_LEN(dispatch_rows);
 	return dispatch_rows;
+}
+
+const char *const *
+dispatch_dialpad_states(size_t *n)
+{
+	*n = DH_ARRAY_LEN(dialpad_states);
+	return dialpad_states;
 }

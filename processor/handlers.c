@@ -1,121 +1,189 @@
-/* handlers.c: payload extraction for the call event families (see handlers.h). */
+/* handlers.c: extraction of call events, driven by the column table (see handlers.h). */
 #include "handlers.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-/*
- * The top-level members the handlers read, found with one pass over the
- * payload (json_index_build): json_member() rescans the whole object per
- * lookup, and a handler reads about twenty members of a ~45-member payload.
- * Same semantics as json_member(): the last duplicate wins and escaped names
- * match. Requires text that passed json_validate().
- */
-enum pf_key {
-	PF_CALL_ID,
-	PF_STATE,
-	PF_EVENT_TIMESTAMP,
-	PF_DATE_STARTED,
-	PF_DATE_CONNECTED,
-	PF_DATE_ENDED,
-	PF_DURATION,
-	PF_DIRECTION,
-	PF_EXTERNAL_NUMBER,
-	PF_INTERNAL_NUMBER,
-	PF_TARGET,
-	PF_MASTER_CALL_ID,
-	PF_ENTRY_POINT_CALL_ID,
-	PF_OPERATOR_CALL_ID,
-	PF_RECORDING_DETAILS,
-	PF_RECORDING_URL,
-	PF_VOICEMAIL_LINK,
-	PF_NKEYS
-};
-
-struct payload_fields {
-	struct json_span	v[PF_NKEYS];
-	bool			has[PF_NKEYS];
-};
-
-static const char *const pf_names[PF_NKEYS] = {
-	"call_id", "state", "event_timestamp", "date_started", "date_connected", "date_ended",
-	"duration", "direction", "external_number", "internal_number", "target", "master_call_id",
-	"entry_point_call_id", "operator_call_id", "recording_details", "recording_url",
-	"voicemail_link",
-};
-
-static const char *
-pf_name(enum pf_key k)
-{
-	return pf_names[k];
-}
-
-static int
-payload_fields_scan(const struct json_span *obj, struct payload_fields *out)
-{
-	struct json_index	ix;
-
-	memset(out, 0, sizeof(*out));
-	if (json_index_build(obj, &ix) == -1)
-		return -1;
-	for (int k = 0; k < PF_NKEYS; k++)
-		out->has[k] = json_index_get(&ix, pf_names[k], &out->v[k]) == 0;
-	return 0;
-}
+#include "pgarray.h"
+#include "util.h"
 
 /* A sane bound on a duration in ms (about 31 years); beyond it the value is junk. */
 #define DURATION_MAX_MS 1e12
 
-/*
- * Look up an optional member: 1 present and non-null (in *v), 0 absent or
- * null, never an error.
- */
-static int
-member(const struct json_span *obj, const char *key, struct json_span *v)
+/* Payload members that are not (only) one column's path. */
+static const struct {
+	const char	*name;
+	int		 field;
+} special_fields[] = {
+	{ "call_id", PF_CALL_ID },
+	{ "state", PF_STATE },
+	{ "target", PF_TARGET },
+	{ "contact", PF_CONTACT },
+	{ "recording_details", PF_RECORDING_DETAILS },
+	{ "recording_url", PF_RECORDING_URL },
+	{ "voicemail_link", PF_VOICEMAIL_LINK },
+};
+
+const char *
+payload_field_name(int f)
 {
-	if (json_member(obj, key, v) == -1 || json_span_is_null(v))
-		return 0;
-	return 1;
+	if (f >= 0 && f < CC_N)
+		return call_columns[f].path[0] != '\0' ? call_columns[f].path : NULL;
+	for (size_t i = 0; i < DH_ARRAY_LEN(special_fields); i++)
+		if (special_fields[i].field == f)
+			return special_fields[i].name;
+	return NULL;
 }
 
-static enum handler_result
-wrong_type(const char *key, char *err, size_t errlen)
+/* ---------------------------------------------------------------- the payload map */
+
+/* Order keys by length, then bytes: a lookup compares lengths first. */
+static int
+key_cmp(const void *x, const void *y)
 {
-	snprintf(err, errlen, "field %s has the wrong type", key);
-	return HANDLER_REJECT;
+	const struct payload_key *a = x, *b = y;
+
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	return memcmp(a->name, b->name, a->len);
 }
 
-/* Optional int64 member (number or digit string). 0 or -1 (wrong type, err set). */
+/* Append a key; -1 if the map is full (err set). */
 static int
-get_i64(const struct json_span *obj, const char *key, struct opt_i64 *out, char *err, size_t errlen)
+map_add(struct payload_key *keys, size_t *n, const char *name, size_t len, int field, char *err,
+    size_t errlen)
 {
-	struct json_span	v;
-
-	if (!member(obj, key, &v))
-		return 0;
-	if (json_span_int64(&v, &out->v) == -1)
-		return wrong_type(key, err, errlen), -1;
-	out->set = true;
+	if (*n == PAYLOAD_MAP_MAX) {
+		util_set_err(err, errlen, "more than %d payload fields in one object", PAYLOAD_MAP_MAX);
+		return -1;
+	}
+	keys[(*n)++] = (struct payload_key){ name, len, field };
 	return 0;
 }
 
+/* Sort keys; -1 on a duplicate name. */
+static int
+map_sort(struct payload_key *keys, size_t n, char *err, size_t errlen)
+{
+	qsort(keys, n, sizeof(*keys), key_cmp);
+	for (size_t i = 1; i < n; i++)
+		if (key_cmp(&keys[i - 1], &keys[i]) == 0) {
+			util_set_err(err, errlen, "payload field %.*s is read twice", (int)keys[i].len,
+			    keys[i].name);
+			return -1;
+		}
+	return 0;
+}
+
+/* Add column k's path "obj.member" to the map of obj; -1 for an unknown object. */
+static int
+map_add_nested(struct payload_map *m, int k, const char *dot, char *err, size_t errlen)
+{
+	const struct call_column	*c = &call_columns[k];
+	size_t				 objlen = (size_t)(dot - c->path);
+	size_t				 sublen = c->pathlen - objlen - 1;
+
+	if (objlen == 6 && memcmp(c->path, "target", 6) == 0)
+		return map_add(m->target, &m->ntarget, dot + 1, sublen, k, err, errlen);
+	if (objlen == 7 && memcmp(c->path, "contact", 7) == 0)
+		return map_add(m->contact, &m->ncontact, dot + 1, sublen, k, err, errlen);
+	util_set_err(err, errlen, "column %s reads an object handlers.c does not know (%s)", c->name,
+	    c->path);
+	return -1;
+}
+
+int
+payload_map_init(struct payload_map *m, char *err, size_t errlen)
+{
+	memset(m, 0, sizeof(*m));
+	for (size_t i = 0; i < DH_ARRAY_LEN(special_fields); i++)
+		if (map_add(m->top, &m->ntop, special_fields[i].name, strlen(special_fields[i].name),
+		    special_fields[i].field, err, errlen) != 0)
+			return -1;
+	for (int k = 0; k < CC_N; k++) {
+		const struct call_column	*c = &call_columns[k];
+		const char			*dot = strchr(c->path, '.');
+
+		if (c->path[0] == '\0')
+			continue;
+		if (dot == NULL ? map_add(m->top, &m->ntop, c->path, c->pathlen, k, err, errlen) != 0 :
+		    map_add_nested(m, k, dot, err, errlen) != 0)
+			return -1;
+	}
+	if (map_sort(m->top, m->ntop, err, errlen) != 0 ||
+	    map_sort(m->target, m->ntarget, err, errlen) != 0 ||
+	    map_sort(m->contact, m->ncontact, err, errlen) != 0)
+		return -1;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- scanning */
+
+/* The spans of the fields one event carries (p == NULL: absent), by field. */
+struct payload_spans {
+	struct json_span	 v[PF_N];
+};
+
+/* The entry for the member name k (a string span), or NULL. */
+static const struct payload_key *
+map_lookup(const struct payload_key *keys, size_t n, const struct json_span *k)
+{
+	char			 buf[80];
+	struct payload_key	 want = { k->p + 1, k->len - 2, 0 };
+
+	if (memchr(k->p, '\\', k->len) != NULL) {	/* an escaped name: compare it unescaped */
+		if (k->len > sizeof(buf) || json_span_string(k, buf, sizeof(buf)) == -1)
+			return NULL;
+		want = (struct payload_key){ buf, strlen(buf), 0 };
+	}
+	return bsearch(&want, keys, n, sizeof(*keys), key_cmp);
+}
+
 /*
- * Unescape the string *v into the arena; an empty string gives NULL.
- * 0 or -1 (not a string, bad escape, arena exhausted; err set).
+ * Record the spans of obj's members that keys name, in one pass; a later
+ * duplicate replaces an earlier one (json_member's "last wins").
+ */
+static void
+scan_object(const struct json_span *obj, const struct payload_key *keys, size_t n, struct payload_spans *s)
+{
+	struct json_span		 k, v;
+	const struct payload_key	*pk;
+	size_t				 cur = 0;
+
+	while (json_object_next(obj, &cur, &k, &v) == 0)
+		if ((pk = map_lookup(keys, n, &k)) != NULL)
+			s->v[pk->field] = v;
+}
+
+/* true if field f is present and not null; its span in *v. */
+static bool
+present(const struct payload_spans *s, int f, struct json_span *v)
+{
+	if (s->v[f].p == NULL || json_span_is_null(&s->v[f]))
+		return false;
+	*v = s->v[f];
+	return true;
+}
+
+/* ---------------------------------------------------------------- values by type */
+
+/*
+ * Unescape the string *v into the arena: 0 (*out NULL for ""), or -1 (not a
+ * string, or out of room).
  */
 static int
-span_str(const struct json_span *v, const char *key, struct arena *a, const char **out,
-    char *err, size_t errlen)
+parse_text(const struct json_span *v, struct arena *a, const char **out)
 {
 	char	*p;
 	size_t	 start = a->len;
 
 	if (v->kind != JSON_STRING)
-		return wrong_type(key, err, errlen), -1;
+		return -1;
 	if ((p = arena_alloc(a, v->len)) == NULL || json_span_string(v, p, v->len) == -1) {
 		a->len = start;
-		snprintf(err, errlen, "field %s could not be read", key);
 		return -1;
 	}
 	a->len = start + strlen(p) + 1;		/* give back what unescaping did not use */
@@ -123,259 +191,338 @@ span_str(const struct json_span *v, const char *key, struct arena *a, const char
 	return 0;
 }
 
-/* Optional string member; as span_str, absent or null leaves *out unchanged. */
-static int
-get_str(const struct json_span *obj, const char *key, struct arena *a, const char **out,
-    char *err, size_t errlen)
+/* Append s to buf at o as one element of an array literal, exactly as array_out writes it. */
+static size_t
+label_put(char *buf, size_t o, const char *s)
 {
-	struct json_span	v;
+	bool	 quote = s[0] == '\0' || strcasecmp(s, "NULL") == 0;
 
-	if (!member(obj, key, &v))
-		return 0;
-	return span_str(&v, key, a, out, err, errlen);
-}
-
-/* A top-level member: 1 present and non-null (in *v), else 0. */
-static int
-fmember(const struct payload_fields *f, enum pf_key k, struct json_span *v)
-{
-	if (!f->has[k] || json_span_is_null(&f->v[k]))
-		return 0;
-	*v = f->v[k];
-	return 1;
-}
-
-/* Optional top-level int64. 0 or -1 (wrong type, err set). */
-static int
-fget_i64(const struct payload_fields *f, enum pf_key k, struct opt_i64 *out, char *err, size_t errlen)
-{
-	struct json_span	v;
-
-	if (!fmember(f, k, &v))
-		return 0;
-	if (json_span_int64(&v, &out->v) == -1)
-		return wrong_type(pf_name(k), err, errlen), -1;
-	out->set = true;
-	return 0;
-}
-
-/* Optional top-level string (empty gives NULL). 0 or -1. */
-static int
-fget_str(const struct payload_fields *f, enum pf_key k, struct arena *a, const char **out,
-    char *err, size_t errlen)
-{
-	struct json_span	v;
-
-	if (!fmember(f, k, &v))
-		return 0;
-	return span_str(&v, pf_name(k), a, out, err, errlen);
-}
-
-/* duration: a JSON number of ms (fractions allowed), stored rounded. 0 or -1. */
-static int
-get_duration(const struct payload_fields *f, struct opt_i64 *out, char *err, size_t errlen)
-{
-	struct json_span	v;
-	double			d;
-
-	if (!fmember(f, PF_DURATION, &v))
-		return 0;
-	if (json_span_double(&v, &d) == -1 || !(d >= 0 && d <= DURATION_MAX_MS))
-		return wrong_type("duration", err, errlen), -1;
-	out->set = true;
-	out->v = llround(d);
-	return 0;
-}
-
-/* target {type, id, name}: an object (possibly empty). 0 or -1. */
-static int
-get_target(const struct payload_fields *f, struct call_row *row, struct arena *a, char *err,
-    size_t errlen)
-{
-	struct json_span	t;
-
-	if (!fmember(f, PF_TARGET, &t))
-		return 0;
-	if (t.kind != JSON_OBJECT)
-		return wrong_type("target", err, errlen), -1;
-	if (get_str(&t, "type", a, &row->target_type, err, errlen) == -1 ||
-	    get_i64(&t, "id", &row->target_id, err, errlen) == -1 ||
-	    get_str(&t, "name", a, &row->target_name, err, errlen) == -1)
-		return -1;
-	return 0;
-}
-
-/*
- * recording_details[]: the greatest url of the items whose recording_type is
- * voicemail goes to *vm, of the others to *rec (deterministic with several).
- */
-static int
-get_recordings(const struct payload_fields *f, struct arena *a, const char **rec, const char **vm,
-    char *err, size_t errlen)
-{
-	struct json_span	arr, item, type;
-	size_t			cur = 0;
-	const char		*url;
-
-	if (!fmember(f, PF_RECORDING_DETAILS, &arr))
-		return 0;
-	if (arr.kind != JSON_ARRAY)
-		return wrong_type("recording_details", err, errlen), -1;
-	while (json_array_next(&arr, &cur, &item) == 0) {
-		url = NULL;
-		if (item.kind != JSON_OBJECT)
-			return wrong_type("recording_details", err, errlen), -1;
-		if (get_str(&item, "url", a, &url, err, errlen) == -1)
-			return -1;
-		if (url == NULL)
-			continue;
-		bool is_vm = member(&item, "recording_type", &type) && type.kind == JSON_STRING &&
-		    type.len == sizeof("\"voicemail\"") - 1 && memcmp(type.p, "\"voicemail\"", type.len) == 0;
-		const char **dst = is_vm ? vm : rec;
-		if (*dst == NULL || strcmp(url, *dst) > 0)
-			*dst = url;
+	for (const char *p = s; *p && !quote; p++)
+		quote = strchr("\"\\{},  \t\n\r\v\f", *p) != NULL;
+	if (quote)
+		buf[o++] = '"';
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			buf[o++] = '\\';
+		buf[o++] = *s;
 	}
+	if (quote)
+		buf[o++] = '"';
+	return o;
+}
+
+/* labels: an array of strings as the canonical text[] literal; 0 or -1. */
+static int
+parse_labels(const struct json_span *v, struct arena *a, const char **out)
+{
+	size_t			 start = a->len, cur = 0, o = 0;
+	struct json_span	 e;
+	char			*buf, *tmp;
+
+	if (v->kind != JSON_ARRAY)
+		return -1;
+	/* quoting at most doubles an element; its unescaped text fits in the span */
+	if ((buf = arena_alloc(a, 2 * v->len + 3)) == NULL || (tmp = arena_alloc(a, v->len + 1)) == NULL)
+		goto fail;
+	buf[o++] = '{';
+	while (json_array_next(v, &cur, &e) == 0) {
+		if (e.kind != JSON_STRING || json_span_string(&e, tmp, v->len + 1) == -1)
+			goto fail;
+		if (o > 1)
+			buf[o++] = ',';
+		o = label_put(buf, o, tmp);
+	}
+	buf[o++] = '}';
+	buf[o] = '\0';
+	a->len = start + o + 1;
+	*out = buf;
+	return 0;
+fail:
+	a->len = start;
+	return -1;
+}
+
+/* An epoch-ms timestamp PostgreSQL's timestamptz can hold; 0 or -1. */
+static int
+parse_ts(const struct json_span *v, int64_t *out)
+{
+	int64_t	 us;
+
+	if (json_span_int64(v, out) == -1 || pgarray_timestamptz_from_ms(*out, &us) == -1)
+		return -1;
 	return 0;
 }
 
-/* state: the payload's string, else the type without its "call." prefix. */
+/* Milliseconds as a JSON number (fractions rounded) within 0 .. DURATION_MAX_MS; 0 or -1. */
 static int
-get_state(const struct handler_input *in, const struct payload_fields *f, struct call_row *row,
-    struct arena *a, char *err, size_t errlen)
+parse_ms(const struct json_span *v, int64_t *out)
 {
-	const char	*t = in->event_type;
+	double	 d;
 
-	if (fget_str(f, PF_STATE, a, &row->state, err, errlen) == -1)
+	if (json_span_double(v, &d) == -1 || !(d >= 0 && d <= DURATION_MAX_MS))
 		return -1;
-	if (row->state != NULL)
-		return 0;
+	*out = llround(d);
+	return 0;
+}
+
+/* Parse *v as a value of type t into *val (val->set false for "" text); 0 or -1 (wrong type). */
+static int
+parse_value(enum call_col_type t, const struct json_span *v, struct arena *a, struct call_value *val)
+{
+	int	 rc = 0;
+
+	val->set = true;
+	switch (t) {
+	case CT_TEXTNUM:
+		if (v->kind == JSON_NUMBER) {
+			val->set = (val->s = arena_strndup(a, v->p, v->len)) != NULL;
+			return val->set ? 0 : -1;
+		}
+		/* FALLTHROUGH */
+	case CT_TEXT:
+		rc = parse_text(v, a, &val->s);
+		val->set = rc == 0 && val->s != NULL;
+		return rc;
+	case CT_INT8:
+		rc = json_span_int64(v, &val->i);
+		break;
+	case CT_TS:
+		rc = parse_ts(v, &val->i);
+		break;
+	case CT_MS:
+		rc = parse_ms(v, &val->i);
+		break;
+	case CT_BOOL:
+		rc = v->kind == JSON_BOOL ? 0 : -1;
+		val->i = v->p[0] == 't';
+		break;
+	case CT_FLOAT8:
+		rc = json_span_double(v, &val->f);
+		if (val->f == 0)
+			val->f = 0;	/* -0 and 0 compare equal: keep one of them */
+		break;
+	case CT_JSON:
+		rc = (val->s = arena_strndup(a, v->p, v->len)) != NULL ? 0 : -1;
+		break;
+	case CT_LABELS:
+		rc = parse_labels(v, a, &val->s);
+		break;
+	case CT_STATUS:
+		rc = -1;
+		break;
+	}
+	if (rc != 0)
+		val->set = false;
+	return rc;
+}
+
+/* ---------------------------------------------------------------- recordings */
+
+static bool
+is_voicemail(const char *recording_type)
+{
+	return recording_type != NULL && strcmp(recording_type, "voicemail") == 0;
+}
+
+/* Keep the greater of a URL column's value and url. */
+static void
+url_max(struct call_row *row, int k, const char *url)
+{
+	if (!row->col[k].set || strcmp(url, row->col[k].s) > 0)
+		row->col[k] = (struct call_value){ .set = true, .s = url };
+}
+
+/* Append one recording of the event's leg and raise recording_url or voicemail_url. */
+static void
+add_recording(struct handler_output *out, struct call_recording r)
+{
+	struct call_row	*row = out->row;
+
+	if (out->nrecs == out->caprecs) {
+		out->caprecs = out->caprecs ? out->caprecs * 2 : 64;
+		out->recs = xreallocarray(out->recs, out->caprecs, sizeof(*out->recs));
+	}
+	r.app_id = row->app_id;
+	r.call_id = row->call_id;
+	out->recs[out->nrecs++] = r;
+	url_max(row, is_voicemail(r.recording_type) ? CC_voicemail_url : CC_recording_url, r.url);
+}
+
+/* Read an optional member of a recording_details item as type t; counts a wrong type. */
+static void
+item_value(const struct json_span *item, const char *key, enum call_col_type t, struct arena *a,
+    struct call_value *val, struct handler_output *out)
+{
+	struct json_span	 v;
+
+	*val = (struct call_value){ .set = false };
+	if (json_member(item, key, &v) == -1 || json_span_is_null(&v))
+		return;
+	if (parse_value(t, &v, a, val) != 0)
+		out->field_errors[PF_RECORDING_DETAILS]++;
+}
+
+/* One recording_details[] item: a recording if it has a non-empty url. */
+static void
+recording_item(const struct json_span *item, struct arena *a, struct handler_output *out)
+{
+	struct call_value	 url, id, type, dur, start;
+
+	if (item->kind != JSON_OBJECT) {
+		out->field_errors[PF_RECORDING_DETAILS]++;
+		return;
+	}
+	item_value(item, "url", CT_TEXT, a, &url, out);
+	if (!url.set)
+		return;
+	item_value(item, "id", CT_TEXTNUM, a, &id, out);
+	item_value(item, "recording_type", CT_TEXT, a, &type, out);
+	item_value(item, "duration", CT_MS, a, &dur, out);
+	item_value(item, "start_time", CT_TS, a, &start, out);
+	add_recording(out, (struct call_recording){ .url = url.s, .recording_id = id.set ? id.s : NULL,
+	    .recording_type = type.set ? type.s : NULL, .duration_ms = { dur.set, dur.i },
+	    .started_ms = { start.set, start.i } });
+}
+
+/* recording_url: a string or an array of strings, each an untyped recording. */
+static void
+recording_urls(const struct json_span *v, struct arena *a, struct handler_output *out)
+{
+	struct json_span	 e;
+	struct call_value	 url;
+	size_t			 cur = 0;
+
+	if (v->kind != JSON_ARRAY) {
+		if (parse_value(CT_TEXT, v, a, &url) != 0)
+			out->field_errors[PF_RECORDING_URL]++;
+		else if (url.set)
+			add_recording(out, (struct call_recording){ .url = url.s });
+		return;
+	}
+	while (json_array_next(v, &cur, &e) == 0) {
+		if (parse_value(CT_TEXT, &e, a, &url) != 0)
+			out->field_errors[PF_RECORDING_URL]++;
+		else if (url.set)
+			add_recording(out, (struct call_recording){ .url = url.s });
+	}
+}
+
+/* Every recording the event describes (recording_details[], voicemail_link, recording_url). */
+static void
+get_recordings(const struct payload_spans *s, struct arena *a, struct handler_output *out)
+{
+	struct json_span	 v, item;
+	struct call_value	 link;
+	size_t			 cur = 0;
+
+	if (present(s, PF_RECORDING_DETAILS, &v)) {
+		if (v.kind != JSON_ARRAY)
+			out->field_errors[PF_RECORDING_DETAILS]++;
+		while (json_array_next(&v, &cur, &item) == 0)
+			recording_item(&item, a, out);
+	}
+	if (present(s, PF_VOICEMAIL_LINK, &v)) {
+		if (parse_value(CT_TEXT, &v, a, &link) != 0)
+			out->field_errors[PF_VOICEMAIL_LINK]++;
+		else if (link.set)
+			add_recording(out, (struct call_recording){ .url = link.s,
+			    .recording_type = "voicemail" });
+	}
+	if (present(s, PF_RECORDING_URL, &v))
+		recording_urls(&v, a, out);
+}
+
+/* ---------------------------------------------------------------- the handler */
+
+/* Every column with a payload path, parsed by its type; target and contact scanned first. */
+static void
+get_columns(const struct handler_input *in, struct payload_spans *s, struct arena *a,
+    struct handler_output *out)
+{
+	struct json_span	 v;
+
+	if (present(s, PF_TARGET, &v)) {
+		if (v.kind == JSON_OBJECT)
+			scan_object(&v, in->map->target, in->map->ntarget, s);
+		else
+			out->field_errors[PF_TARGET]++;
+	}
+	if (present(s, PF_CONTACT, &v)) {
+		if (v.kind == JSON_OBJECT)
+			scan_object(&v, in->map->contact, in->map->ncontact, s);
+		else
+			out->field_errors[PF_CONTACT]++;
+	}
+	for (int k = 0; k < CC_N; k++)
+		if (call_columns[k].path[0] != '\0' && present(s, k, &v) &&
+		    parse_value(call_columns[k].type, &v, a, &out->row->col[k]) != 0)
+			out->field_errors[k]++;
+}
+
+/* A live event's state: the payload's string, else the type without "call.". */
+static void
+get_state(const struct handler_input *in, const struct payload_spans *s, struct arena *a,
+    struct handler_output *out)
+{
+	struct json_span	 v;
+	struct call_value	*st = &out->row->col[CC_state];
+	const char		*t = in->event_type;
+
+	if (present(s, PF_STATE, &v) && parse_value(CT_TEXT, &v, a, st) != 0)
+		out->field_errors[PF_STATE]++;
+	if (st->set)
+		return;
 	if (strncmp(t, "call.", 5) == 0)
 		t += 5;
-	if ((row->state = arena_strndup(a, t, strlen(t))) == NULL) {
-		snprintf(err, errlen, "out of room for the state");
-		return -1;
-	}
-	return 0;
+	st->s = arena_strndup(a, t, strlen(t));
+	st->set = st->s != NULL;
 }
 
-/*
- * The part every handler shares (see handlers.h); *f receives the payload's
- * top-level members for the handler's own fields.
- */
-static enum handler_result
-extract_common(const struct handler_input *in, struct payload_fields *f, struct call_row *row,
-    struct arena *a, char *err, size_t errlen)
+/* status, the seen facts and the NEWEST provenance, from what was extracted. */
+static void
+derive(const struct handler_input *in, struct call_row *row)
 {
-	struct opt_i64		 id = { false, 0 };
+	struct call_value	*c = row->col;
+	int64_t			 rank = in->klass;
+
+	if (c[CC_answered_at].set && rank < CALL_STATUS_ACTIVE)
+		rank = CALL_STATUS_ACTIVE;
+	if (c[CC_ended_at].set)
+		rank = CALL_STATUS_ENDED;
+	c[CC_status] = (struct call_value){ .set = rank > 0, .i = rank };
+	c[CC_seen_blocked] = (struct call_value){ .set = true, .i = (in->flags & CALL_SEEN_BLOCKED) != 0 };
+	c[CC_seen_voicemail] = (struct call_value){ .set = true,
+	    .i = (in->flags & CALL_SEEN_VOICEMAIL) != 0 };
+	for (int k = 0; k < CC_N; k++)
+		if (call_columns[k].rule == MR_NEWEST && c[k].set)
+			row->at[k] = (struct opt_i64){ c[CC_last_event_at].set, c[CC_last_event_at].i };
+	call_row_outcome(row);
+}
+
+enum handler_result
+handle_call(const struct handler_input *in, struct handler_output *out, struct arena *a, char *err,
+    size_t errlen)
+{
+	struct payload_spans	 s;
+	struct call_row		*row = out->row;
+	struct json_span	 v;
 
 	memset(row, 0, sizeof(*row));
+	memset(&s, 0, sizeof(s));
 	row->app_id = in->app_id;
-	if (payload_fields_scan(in->payload, f) == -1) {
+	if (in->payload->kind != JSON_OBJECT) {
 		snprintf(err, errlen, "payload is not a JSON object");
 		return HANDLER_REJECT;
 	}
-	if (fget_i64(f, PF_CALL_ID, &id, err, errlen) == -1 || !id.set) {
+	scan_object(in->payload, in->map->top, in->map->ntop, &s);
+	if (!present(&s, PF_CALL_ID, &v) || json_span_int64(&v, &row->call_id) == -1) {
 		snprintf(err, errlen, "no usable call_id");
 		return HANDLER_REJECT;
 	}
-	row->call_id = id.v;
-	if (get_state(in, f, row, a, err, errlen) == -1 ||
-	    fget_i64(f, PF_EVENT_TIMESTAMP, &row->event_ts, err, errlen) == -1 ||
-	    fget_i64(f, PF_DATE_STARTED, &row->started_ms, err, errlen) == -1 ||
-	    fget_i64(f, PF_DATE_CONNECTED, &row->answered_ms, err, errlen) == -1 ||
-	    fget_i64(f, PF_DATE_ENDED, &row->ended_ms, err, errlen) == -1 ||
-	    get_duration(f, &row->duration_ms, err, errlen) == -1 ||
-	    fget_str(f, PF_DIRECTION, a, &row->direction, err, errlen) == -1 ||
-	    fget_str(f, PF_EXTERNAL_NUMBER, a, &row->external_number, err, errlen) == -1 ||
-	    fget_str(f, PF_INTERNAL_NUMBER, a, &row->internal_number, err, errlen) == -1 ||
-	    get_target(f, row, a, err, errlen) == -1 ||
-	    fget_i64(f, PF_MASTER_CALL_ID, &row->master_call_id, err, errlen) == -1 ||
-	    fget_i64(f, PF_ENTRY_POINT_CALL_ID, &row->entry_point_call_id, err, errlen) == -1 ||
-	    fget_i64(f, PF_OPERATOR_CALL_ID, &row->operator_call_id, err, errlen) == -1 ||
-	    get_recordings(f, a, &row->recording_url, &row->voicemail_url, err, errlen) == -1)
-		return HANDLER_REJECT;
-	if (row->answered_ms.set)
-		row->status = CALL_STATUS_ACTIVE;
-	if (row->ended_ms.set)
-		row->status = CALL_STATUS_ENDED;
-	return HANDLER_OK;
-}
-
-/* Raise the row's status to at least s. */
-static void
-at_least(struct call_row *row, int s)
-{
-	if (row->status < s)
-		row->status = s;
-}
-
-/* Extract what the event carries, then raise the status to at least s. */
-static enum handler_result
-handle_status(const struct handler_input *in, struct call_row *row, struct arena *a, char *err,
-    size_t errlen, enum call_status s)
-{
-	struct payload_fields	 f;
-	enum handler_result	 r = extract_common(in, &f, row, a, err, errlen);
-
-	if (r == HANDLER_OK)
-		at_least(row, s);
-	return r;
-}
-
-enum handler_result
-handle_ringing(const struct handler_input *in, struct call_row *row, struct arena *a, char *err,
-    size_t errlen)
-{
-	return handle_status(in, row, a, err, errlen, CALL_STATUS_RINGING);
-}
-
-/* Also the original design's call.started: the call is up. */
-enum handler_result
-handle_active(const struct handler_input *in, struct call_row *row, struct arena *a, char *err,
-    size_t errlen)
-{
-	return handle_status(in, row, a, err, errlen, CALL_STATUS_ACTIVE);
-}
-
-enum handler_result
-handle_ended(const struct handler_input *in, struct call_row *row, struct arena *a, char *err,
-    size_t errlen)
-{
-	return handle_status(in, row, a, err, errlen, CALL_STATUS_ENDED);
-}
-
-/* Recordings change no status; the original design's event may carry a plain recording_url. */
-enum handler_result
-handle_recording(const struct handler_input *in, struct call_row *row, struct arena *a, char *err,
-    size_t errlen)
-{
-	struct payload_fields	 f;
-	enum handler_result	 r = extract_common(in, &f, row, a, err, errlen);
-	const char		*url = NULL;
-
-	if (r != HANDLER_OK)
-		return r;
-	if (fget_str(&f, PF_RECORDING_URL, a, &url, err, errlen) == -1)
-		return HANDLER_REJECT;
-	if (url != NULL && (row->recording_url == NULL || strcmp(url, row->recording_url) > 0))
-		row->recording_url = url;
-	return HANDLER_OK;
-}
-
-/* voicemail_url: the greater of voicemail_link and any voicemail item of recording_details. */
-enum handler_result
-handle_voicemail_uploaded(const struct handler_input *in, struct call_row *row, struct arena *a,
-    char *err, size_t errlen)
-{
-	struct payload_fields	 f;
-	enum handler_result	 r = extract_common(in, &f, row, a, err, errlen);
-	const char		*url = NULL;
-
-	if (r != HANDLER_OK)
-		return r;
-	if (fget_str(&f, PF_VOICEMAIL_LINK, a, &url, err, errlen) == -1)
-		return HANDLER_REJECT;
-	if (url != NULL && (row->voicemail_url == NULL || strcmp(url, row->voicemail_url) > 0))
-		row->voicemail_url = url;
+	get_columns(in, &s, a, out);
+	if (in->klass != CALL_CLASS_POSTCALL)
+		get_state(in, &s, a, out);
+	get_recordings(&s, a, out);
+	derive(in, row);
 	return HANDLER_OK;
 }

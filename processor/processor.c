@@ -62,6 +62,12 @@ static const char proc_failmark_sql[] =
 
 enum proc_state { PS_IDLE, PS_CLAIM, PS_WRITE, PS_COMMIT, PS_ROLLBACK, PS_FAILMARK };
 
+/* A growable NUL-terminated text (the subset claim's SQL). */
+struct textbuf {
+	char	*p;
+	size_t	 len, cap;
+};
+
 /* A set of event ids to claim again on their own (bisecting a failed write). */
 struct idset {
 	int64_t	*ids;
@@ -85,13 +91,13 @@ struct processor {
 	int			 exit_code;
 	struct idset		*stack;		/* id sets still to claim on their own */
 	size_t			 nstack, capstack;
-	char			*claim_sql;
-	struct batch_param	 sqlbuf;	/* subset claim text */
-	struct batch_param	 idbuf;
+	char			*claim_sql;	/* the next due batch */
+	char			*write_sql;	/* the batch write, prepared on connect */
+	struct textbuf		 subset_sql;	/* claim of one id set of a bisection */
 	int64_t			 t_batch, t_sent, db_us;
 	int64_t			 step_us[PS_FAILMARK + 1];	/* per step of this batch */
 	struct batch_event	 failing;	/* the event FAILMARK is marking */
-	char			 failing_err[PROC_ERR_MAX];
+	char			 failing_err[PROC_ERR_MAX + sizeof(BATCH_ERR_DATABASE)];
 };
 
 static void	proc_kick(struct processor *p);
@@ -105,25 +111,68 @@ proc_exit(struct processor *p, int code)
 	event_base_loopbreak(p->base);
 }
 
-/* Send a statement (simple if nparams < 0); on a send failure pgconn resets and on_down follows. */
+/* A statement to send: how, its text (not for PGCONN_PREPARED) and its parameters. */
+struct proc_stmt {
+	enum pgconn_mode	 mode;
+	const char		*sql;
+	int			 nparams;
+	const char *const	*values;
+	const int		*lengths, *formats;	/* NULL: text parameters */
+};
+
+/* Send a statement for state st; on a send failure pgconn resets and on_down follows. */
 static void
-proc_send(struct processor *p, enum proc_state st, const char *sql, int nparams,
-    const char *const *values)
+proc_send(struct processor *p, enum proc_state st, struct proc_stmt q)
 {
-	int	 rc;
+	int	 rc = -1;
 
 	p->state = st;
 	p->t_sent = util_now_us();
-	if (nparams < 0)
-		rc = pgconn_query_simple(p->db, sql, proc_step_done, p);
-	else if (sql == BATCH_WRITE_SQL)	/* prepared on connect: no parse/plan per batch */
-		rc = pgconn_query_prepared(p->db, nparams, values, NULL, NULL, proc_step_done, p);
-	else
-		rc = pgconn_query(p->db, sql, nparams, values, NULL, NULL, proc_step_done, p);
+	switch (q.mode) {
+	case PGCONN_SIMPLE:
+		rc = pgconn_query_simple(p->db, q.sql, proc_step_done, p);
+		break;
+	case PGCONN_PARAMS:
+		rc = pgconn_query(p->db, q.sql, q.nparams, q.values, q.lengths, q.formats, proc_step_done, p);
+		break;
+	case PGCONN_PREPARED:
+		rc = pgconn_query_prepared(p->db, q.nparams, q.values, q.lengths, q.formats, proc_step_done,
+		    p);
+		break;
+	case PGCONN_PREPARE:		/* pgconn's own step, never ours */
+		break;
+	}
 	if (rc != 0) {
 		log_warn("could not send a query|state=%d reason=\"%s\"", (int)st, pgconn_last_error(p->db));
 		p->state = PS_IDLE;
 	}
+}
+
+/* Send a simple-protocol text (BEGIN/claim, COMMIT, ROLLBACK). */
+static void
+proc_send_simple(struct processor *p, enum proc_state st, const char *sql)
+{
+	proc_send(p, st, (struct proc_stmt){ PGCONN_SIMPLE, sql, 0, NULL, NULL, NULL });
+}
+
+/* Set t to the subset claim of ids (PROC_SUBSET_FMT with an int8[] literal). */
+static void
+proc_subset_sql(struct textbuf *t, const int64_t *ids, size_t n)
+{
+	size_t	 need = sizeof(PROC_SUBSET_FMT) + n * 21 + 2;
+	char	*lit;
+	size_t	 o = 0;
+
+	if (t->cap < 2 * need) {
+		t->cap = 2 * need;
+		t->p = xreallocarray(t->p, t->cap, 1);
+	}
+	lit = t->p + need;		/* the literal in the upper half, the text in the lower */
+	lit[o++] = '{';
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)snprintf(lit + o, need - o, "%s%" PRId64, i ? "," : "", ids[i]);
+	snprintf(lit + o, need - o, "}");
+	t->len = (size_t)snprintf(t->p, need, PROC_SUBSET_FMT, lit);
 }
 
 static void
@@ -150,27 +199,20 @@ static void
 proc_claim(struct processor *p)
 {
 	struct idset	 s;
-	int		 n;
 
 	p->t_batch = util_now_us();
 	p->db_us = 0;
 	memset(p->step_us, 0, sizeof(p->step_us));
 	if (p->nstack == 0) {
 		p->subset = false;
-		proc_send(p, PS_CLAIM, p->claim_sql, -1, NULL);
+		proc_send_simple(p, PS_CLAIM, p->claim_sql);
 		return;
 	}
 	s = p->stack[--p->nstack];
 	p->subset = true;
-	batch_ids_literal(&p->idbuf, s.ids, s.n);
+	proc_subset_sql(&p->subset_sql, s.ids, s.n);
 	free(s.ids);
-	n = snprintf(NULL, 0, PROC_SUBSET_FMT, p->idbuf.p);
-	if ((size_t)n >= p->sqlbuf.cap) {
-		p->sqlbuf.cap = (size_t)n + 1;
-		p->sqlbuf.p = xreallocarray(p->sqlbuf.p, p->sqlbuf.cap, 1);
-	}
-	snprintf(p->sqlbuf.p, p->sqlbuf.cap, PROC_SUBSET_FMT, p->idbuf.p);
-	proc_send(p, PS_CLAIM, p->sqlbuf.p, -1, NULL);
+	proc_send_simple(p, PS_CLAIM, p->subset_sql.p);
 }
 
 /* Nothing in flight: start whatever is due, or finish (--once, stopping). */
@@ -226,11 +268,13 @@ proc_write(struct processor *p, PGresult *res)
 		if (util_parse_int64(PQgetvalue(res, i, 0), 1, INT64_MAX, &id) != 0 ||
 		    util_parse_int64(PQgetvalue(res, i, 3), 0, INT32_MAX, &attempts) != 0)
 			continue;	/* cannot happen: bigint identity, non-negative int */
-		batch_add(&p->batch, &p->policy, id, PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
-		    (int)attempts, PQgetvalue(res, i, 4), (size_t)PQgetlength(res, i, 4));
+		batch_add(&p->batch, id, PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), (int)attempts,
+		    PQgetvalue(res, i, 4), (size_t)PQgetlength(res, i, 4));
 	}
 	batch_finish(&p->batch);
-	proc_send(p, PS_WRITE, BATCH_WRITE_SQL, BATCH_NPARAMS, p->batch.values);
+	/* prepared on connect: no parse/plan per batch */
+	proc_send(p, PS_WRITE, (struct proc_stmt){ PGCONN_PREPARED, NULL, BATCH_NPARAMS, p->batch.values,
+	    p->batch.lengths, p->batch.formats });
 }
 
 static void
@@ -247,13 +291,31 @@ proc_claimed(struct processor *p, PGresult *res)
 	}
 	if (n == 0) {
 		p->batch.n = 0;
-		proc_send(p, PS_ROLLBACK, "ROLLBACK", -1, NULL);
+		proc_send_simple(p, PS_ROLLBACK, "ROLLBACK");
 		return;
 	}
 	proc_write(p, res);
 }
 
-/* Log each handler failure of a committed batch (the reason is the handler's). */
+/* One warn line for the batch's wrong-typed fields (ignored, events processed), if any. */
+static void
+proc_log_field_errors(const struct batch *b)
+{
+	char	 list[512];
+	size_t	 o = 0;
+
+	if (b->field_error_events == 0)
+		return;
+	list[0] = '\0';
+	for (int f = 0; f < PF_N && o < sizeof(list); f++)
+		if (b->out.field_errors[f] > 0)
+			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s:%" PRIu32, o ? "," : "",
+			    payload_field_name(f), b->out.field_errors[f]);
+	log_warn("ignored optional fields of the wrong type|events=%zu fields=%s", b->field_error_events,
+	    list);
+}
+
+/* Log each failure of a committed batch (the reason is the handler's, with its class prefix). */
 static void
 proc_log_failures(const struct batch *b)
 {
@@ -276,6 +338,7 @@ proc_committed(struct processor *p)
 
 	status_batch(p->status, b, took, db);
 	proc_log_failures(b);
+	proc_log_field_errors(b);
 	log_info("batch committed|events=%zu calls=%zu handled=%zu skipped=%zu failed=%zu dead=%zu"
 	    " took_ms=%.1f db_ms=%.1f claim_ms=%.1f write_ms=%.1f commit_ms=%.1f%s", b->n, b->nrows,
 	    b->handled, b->skipped, b->failed, b->dead, took * 1e3, db * 1e3,
@@ -306,10 +369,10 @@ proc_write_failed(struct processor *p, const char *why)
 		proc_stack_push(p, ids, half);			/* popped first */
 	} else {
 		p->failing = b->ev[0];
-		snprintf(p->failing_err, sizeof(p->failing_err), "%s", why);
+		snprintf(p->failing_err, sizeof(p->failing_err), BATCH_ERR_DATABASE "%s", why);
 	}
 	free(ids);
-	proc_send(p, PS_ROLLBACK, "ROLLBACK", -1, NULL);
+	proc_send_simple(p, PS_ROLLBACK, "ROLLBACK");
 }
 
 /* Send FAILMARK for the single event in p->failing. */
@@ -328,7 +391,7 @@ proc_failmark(struct processor *p)
 	v[2] = delay;
 	v[3] = p->failing.dead ? "t" : "f";
 	v[4] = attempts;
-	proc_send(p, PS_FAILMARK, proc_failmark_sql, 5, v);
+	proc_send(p, PS_FAILMARK, (struct proc_stmt){ PGCONN_PARAMS, proc_failmark_sql, 5, v, NULL, NULL });
 }
 
 /* A transient error: abandon the batch (rolled back), pause, claim again. */
@@ -342,7 +405,7 @@ proc_pause(struct processor *p, const char *what, const char *why)
 	p->failing.id = 0;
 	p->pending = true;
 	evtimer_add(p->pause, &tv);
-	proc_send(p, PS_ROLLBACK, "ROLLBACK", -1, NULL);
+	proc_send_simple(p, PS_ROLLBACK, "ROLLBACK");
 }
 
 /* A step's result was an error (res is the error result). */
@@ -405,7 +468,7 @@ proc_step_done(struct pgconn *c DH_UNUSED, PGresult *res, void *arg)
 		proc_claimed(p, res);
 		return;
 	case PS_WRITE:
-		proc_send(p, PS_COMMIT, "COMMIT", -1, NULL);
+		proc_send_simple(p, PS_COMMIT, "COMMIT");
 		return;
 	case PS_COMMIT:
 		proc_committed(p);
@@ -536,7 +599,7 @@ proc_setup_db(struct processor *p)
 	o.resolver = p->resolver;
 	o.setup_sql = setup;
 	o.prepare_name = "dialhook_batch_write";
-	o.prepare_sql = BATCH_WRITE_SQL;
+	o.prepare_sql = p->write_sql;
 	o.min_schema = migrations_latest();
 	p->db = pgconn_new(p->base, &o, &cb, p);
 }
@@ -602,6 +665,14 @@ processor_new(const struct dh_config *cfg)
 		log_error("bad dispatch table|reason=\"%s\"", err);
 		goto fail;
 	}
+	if (batch_init(&p->batch, err, sizeof(err)) != 0) {
+		log_error("bad calls column table|reason=\"%s\"", err);
+		goto fail;
+	}
+	if ((p->write_sql = batch_write_sql()) == NULL) {
+		log_error("could not build the batch write statement");
+		goto fail;
+	}
 	if ((p->base = event_base_new()) == NULL) {
 		log_error("could not create the event loop");
 		goto fail;
@@ -659,8 +730,8 @@ processor_free(struct processor *p)
 	proc_stack_clear(p);
 	free(p->stack);
 	free(p->claim_sql);
-	free(p->sqlbuf.p);
-	free(p->idbuf.p);
+	free(p->write_sql);
+	free(p->subset_sql.p);
 	batch_free(&p->batch);
 	free(p);
 }

@@ -40,6 +40,7 @@ struct status {
 	size_t		 ntypes;
 	struct metric	**skipped;	/* per dispatch_unhandled() type */
 	struct metric	*batch_size, *batch_seconds, *db_seconds, *work_seconds, *lag, *batches;
+	struct metric	*field_errors[PF_N];	/* per payload field; NULL for fields without a name */
 	struct httpserv	*http;
 	bool		(*healthy)(void *);
 	void		*arg;
@@ -79,6 +80,23 @@ status_types(struct status *s)
 	}
 }
 
+/* dialhook_processor_field_errors_total{field}: one series per payload field the handlers read. */
+static void
+status_fields(struct status *s)
+{
+	char	 labels[128];
+
+	for (int f = 0; f < PF_N; f++) {
+		const char *name = payload_field_name(f);
+
+		if (name == NULL || f == PF_CALL_ID)
+			continue;
+		snprintf(labels, sizeof(labels), "field=\"%s\"", name);
+		s->field_errors[f] = metrics_counter(s->m, "dialhook_processor_field_errors_total",
+		    "optional payload fields of the wrong type, ignored (the event was processed)", labels);
+	}
+}
+
 struct status *
 status_new(bool (*healthy)(void *arg), void *arg)
 {
@@ -88,6 +106,7 @@ status_new(bool (*healthy)(void *arg), void *arg)
 	s->healthy = healthy;
 	s->arg = arg;
 	status_types(s);
+	status_fields(s);
 	s->batches = metrics_counter(s->m, "dialhook_processor_batches_total", "committed batches", NULL);
 	s->batch_size = metrics_histogram(s->m, "dialhook_processor_batch_size", "events per committed batch",
 	    NULL, size_bounds, DH_ARRAY_LEN(size_bounds));
@@ -139,6 +158,9 @@ status_batch(struct status *s, const struct batch *b, double took_s, double db_s
 		if (m)
 			metric_inc(m);
 	}
+	for (int f = 0; f < PF_N; f++)
+		if (s->field_errors[f] != NULL && b->out.field_errors[f] > 0)
+			metric_add(s->field_errors[f], (double)b->out.field_errors[f]);
 	metric_inc(s->batches);
 	metric_observe(s->batch_size, (double)b->n);
 	metric_observe(s->batch_seconds, took_s);

@@ -6,7 +6,7 @@
  * so a sender cannot grow the label set), histograms of batch size and
  * duration, the time spent waiting on PostgreSQL versus working in the
  * processor, and the lag gauge (age of the oldest due event, as seen by the
- * last claim).
+ * last claim), and the wrong-typed optional fields ignored per payload field.
  */
 #ifndef DH_STATUS_H
 #define DH_STATUS_H

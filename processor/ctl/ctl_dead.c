@@ -1,6 +1,14 @@
 /*
  * ctl_dead.c: `dialhookctl dead list|retry|show`: the dead letters, events
- * the processor gave up on after DIALHOOK_MAX_ATTEMPTS failures (dead_at set).
+ * the processor gave up on (dead_at set), with the class of their failure,
+ * read from last_error's prefix (processor/batch.h):
+ *
+ *   data      "data: ..."      the payload cannot be used (no usable call_id,
+ *                              not a JSON object); dead at the first attempt,
+ *                              retrying gives the same answer
+ *   database  "database: ..."  PostgreSQL refused the event's write on each of
+ *                              DIALHOOK_MAX_ATTEMPTS attempts
+ *   earlier   anything else    written by a release before the classification
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,14 +23,36 @@ const char ctl_dead_details[] =
 	"      --limit N (default 50, 0 = all); --type T repeats and takes globs ('call.*');\n"
 	"      --since/--until/--app/--id narrow it further, as for reprocess.\n"
 	"      --json: {\"total\":N,\"events\":[{\"id\",\"event_type\",\"app_id\",\"attempts\",\n"
-	"      \"last_error\",\"received_at\",\"dead_at\"}]} (times ISO 8601 UTC)\n"
+	"      \"class\",\"last_error\",\"received_at\",\"dead_at\"}]} (times ISO 8601 UTC)\n"
+	"      class: data (the payload cannot be used: dead at once, never retried), database\n"
+	"      (PostgreSQL refused its write on every attempt), earlier (before classes existed)\n"
 	"  dead retry (--id N... | --all)\n"
 	"      make dead letters due again (attempts and error cleared) and wake the\n"
 	"      processors; --id repeats; other ids are left alone\n"
 	"  dead show --id N\n"
-	"      the event's columns and its payload, pretty-printed (ids exact)\n";
+	"      the event's columns, the class of its failure and what it means, and its\n"
+	"      payload, pretty-printed (ids exact)\n";
 
 #define DEAD_TIME(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+/* The class of a failure, from last_error's prefix (see the top of this file). */
+#define DEAD_CLASS "CASE WHEN starts_with(last_error, 'data: ') THEN 'data'" \
+	" WHEN starts_with(last_error, 'database: ') THEN 'database' ELSE 'earlier' END"
+
+/* What a class means, for `dead show`. */
+static const char *
+dead_class_meaning(const char *cls)
+{
+	if (strcmp(cls, "data") == 0)
+		return "the payload cannot be used (no usable call_id, or not a JSON object): dead at "
+		    "the first attempt, never retried; retrying gives the same answer unless a new "
+		    "release reads it";
+	if (strcmp(cls, "database") == 0)
+		return "PostgreSQL refused this event's write on each attempt (retried with backoff up to "
+		    "DIALHOOK_MAX_ATTEMPTS); retry once the cause is fixed";
+	return "failed under a release that did not classify failures; a wrong-typed field no longer fails "
+	    "an event, so a retry may succeed";
+}
 
 /* `dead list`: table or JSON of up to limit dead letters (0 = all) matching f. */
 static int
@@ -40,7 +70,8 @@ dead_list_run(PGconn *pq, const struct ctl_filter *f, int64_t limit, int json)
 		goto out;
 	ctl_buf_reset(&sql);
 	ctl_buf_printf(&sql, "SELECT id, event_type, app_id, attempts, coalesce(last_error, ''), "
-	    DEAD_TIME("received_at") ", " DEAD_TIME("dead_at") " %s ORDER BY dead_at DESC, id DESC", where.p);
+	    DEAD_TIME("received_at") ", " DEAD_TIME("dead_at") ", " DEAD_CLASS
+	    " %s ORDER BY dead_at DESC, id DESC", where.p);
 	if (limit > 0)
 		ctl_buf_printf(&sql, " LIMIT %" PRId64, limit);
 	if ((list = ctl_exec(pq, "dead list", sql.p, nparams, params, PGRES_TUPLES_OK)) == NULL)
@@ -52,7 +83,8 @@ dead_list_run(PGconn *pq, const struct ctl_filter *f, int64_t limit, int json)
 			ctl_json_string(stdout, PQgetvalue(list, i, 1));
 			printf(",\"app_id\":");
 			ctl_json_string(stdout, PQgetvalue(list, i, 2));
-			printf(",\"attempts\":%s,\"last_error\":", PQgetvalue(list, i, 3));
+			printf(",\"attempts\":%s,\"class\":\"%s\",\"last_error\":", PQgetvalue(list, i, 3),
+			    PQgetvalue(list, i, 7));
 			ctl_json_string(stdout, PQgetvalue(list, i, 4));
 			printf(",\"received_at\":\"%s\",\"dead_at\":\"%s\"}", PQgetvalue(list, i, 5),
 			    PQgetvalue(list, i, 6));
@@ -64,12 +96,12 @@ dead_list_run(PGconn *pq, const struct ctl_filter *f, int64_t limit, int json)
 		for (int i = 0; i < PQntuples(list); i++)
 			if ((int)strlen(PQgetvalue(list, i, 1)) > w)
 				w = (int)strlen(PQgetvalue(list, i, 1));
-		printf("%-10s %-*s %8s %-24s %-24s %s\n", "ID", w, "TYPE", "ATTEMPTS", "RECEIVED", "DEAD",
-		    "LAST ERROR");
+		printf("%-10s %-*s %8s %-8s %-24s %-24s %s\n", "ID", w, "TYPE", "ATTEMPTS", "CLASS",
+		    "RECEIVED", "DEAD", "LAST ERROR");
 		for (int i = 0; i < PQntuples(list); i++)
-			printf("%-10s %-*s %8s %-24s %-24s %s\n", PQgetvalue(list, i, 0), w, PQgetvalue(list, i, 1),
-			    PQgetvalue(list, i, 3), PQgetvalue(list, i, 5), PQgetvalue(list, i, 6),
-			    PQgetvalue(list, i, 4));
+			printf("%-10s %-*s %8s %-8s %-24s %-24s %s\n", PQgetvalue(list, i, 0), w,
+			    PQgetvalue(list, i, 1), PQgetvalue(list, i, 3), PQgetvalue(list, i, 7),
+			    PQgetvalue(list, i, 5), PQgetvalue(list, i, 6), PQgetvalue(list, i, 4));
 		printf("(%d of %s dead letters)\n", PQntuples(list), PQgetvalue(total, 0, 0));
 	}
 	rc = CTL_EXIT_OK;
@@ -148,7 +180,7 @@ dead_retry_run(PGconn *pq, const struct ctl_filter *f)
 	return CTL_EXIT_OK;
 }
 
-/* `dead show`: the event's columns, then its payload pretty-printed. */
+/* `dead show`: the event's columns, the class of its failure, then its payload pretty-printed. */
 static int
 dead_show_run(PGconn *pq, const char *id)
 {
@@ -159,7 +191,7 @@ dead_show_run(PGconn *pq, const char *id)
 
 	res = ctl_exec(pq, "dead show", "SELECT id, app_id, event_type, dedupe_key, attempts, "
 	    DEAD_TIME("received_at") ", " DEAD_TIME("next_attempt_at") ", " DEAD_TIME("processed_at") ", "
-	    DEAD_TIME("dead_at") ", last_error, payload FROM webhook_events WHERE id = $1",
+	    DEAD_TIME("dead_at") ", last_error, payload, " DEAD_CLASS " FROM webhook_events WHERE id = $1",
 	    1, params, PGRES_TUPLES_OK);
 	if (res == NULL)
 		return CTL_EXIT_RUNTIME;
@@ -171,6 +203,9 @@ dead_show_run(PGconn *pq, const char *id)
 		printf("%-16s %s\n", labels[c], PQgetisnull(res, 0, (int)c) ? "-" : PQgetvalue(res, 0, (int)c));
 	if (PQgetisnull(res, 0, 8))
 		printf("(not a dead letter)\n");
+	else
+		printf("%-16s %s: %s\n", "class", PQgetvalue(res, 0, 11),
+		    dead_class_meaning(PQgetvalue(res, 0, 11)));
 	printf("payload:\n");
 	ctl_json_pretty(stdout, PQgetvalue(res, 0, 10));
 	PQclear(res);

@@ -1,10 +1,10 @@
 /*
  * ctl_gen.c: `dialhookctl gen-events`: realistic Dialpad call lifecycles
- * (docs: dialpad-webhooks.md section 2 and the fixtures of section 7), one
- * payload per state transition of each leg, exactly as Dialpad sends them:
- * the event object itself (no envelope, no event_type), int64 ids and epoch-ms
- * timestamps as JSON numbers, signed as a compact HS256 JWT whose claims are
- * the event.
+ * (ctl_gen_life.c), one payload per state of each leg exactly as Dialpad
+ * sends them (ctl_gen_json.c), signed as a compact HS256 JWT whose claims are
+ * the event; this file parses the options, orders the deliveries (shuffle,
+ * redeliveries), writes --out and hands the bodies to the HTTP sender
+ * (ctl_gen_send.h) through a callback; --expect is ctl_gen_expect.c.
  *
  * Everything derives from one seeded PRNG (splitmix64), so --seed S and
  * --start MS reproduce the same bytes. Only compact descriptors are kept in
@@ -17,18 +17,37 @@
 #include <unistd.h>
 
 #include "ctl_gen.h"
+#include "ctl_gen_send.h"
 #include "jwt.h"
 
 const char ctl_gen_details[] =
-	"Generates --calls human calls, each one or more legs with one webhook per state:\n"
-	"  inbound answered     ringing, connected, hangup (+ recording for recorded ones)\n"
-	"  outbound             calling, connected, hangup (+ recording); unanswered: calling, hangup\n"
-	"  missed               ringing, hangup, missed\n"
-	"  voicemail            ringing, voicemail, hangup, voicemail_uploaded\n"
-	"  call center          three legs: main line (ringing, connected, hangup), call-center leg\n"
-	"                       (queued, connected, hangup; master_call_id and entry_point_call_id =\n"
-	"                       main line, operator_call_id = agent leg), agent leg (ringing,\n"
-	"                       connected, hangup, sometimes recording; entry_point_call_id = call center)\n"
+	"Generates --calls human calls, each one or more legs with one webhook per state. Every\n"
+	"event carries the whole call as of its event_timestamp, as Dialpad does: post-call events\n"
+	"repeat it and add what is new. Lifecycles (states in time order, [] = sometimes):\n"
+	"  inbound answered   ringing, connected, [hold|parked, connected], hangup; [a transfer:\n"
+	"                     hold, connected with a new target and is_transferred]; [a colleague\n"
+	"                     calling: contact type user, is_internal]; [the caller saved as a\n"
+	"                     shared contact once answered]; [the hangup delivery lost: the leg\n"
+	"                     ends by the date_ended of its post-call events]\n"
+	"  outbound           calling, [preanswer], connected, [merged], hangup; unanswered:\n"
+	"                     calling, [preanswer], hangup; [custom_data, as placed by the API]\n"
+	"  missed             ringing, hangup, missed\n"
+	"  voicemail          ringing, voicemail, hangup, voicemail_uploaded, [transcription]\n"
+	"  blocked            blocked, hangup\n"
+	"  call center        main line (ringing, connected, hangup; date_rang); call-center leg\n"
+	"                     (queued, [ringing], connected, hangup; master_call_id and\n"
+	"                     entry_point_call_id = main line; operator_call_id = the agent it\n"
+	"                     offers the call to: first a non-answering agent's leg (ringing,\n"
+	"                     hangup, missed), then the answering agent's leg (ringing, connected,\n"
+	"                     [monitor|barge|eavesdrop|takeover], hangup))\n"
+	"Post-call steps of answered legs, after the hangup: [admin (meaning undocumented)];\n"
+	"  [recording x1-3 (callrecording segments; the first may carry recording_url as a share\n"
+	"  link, the last as an array of URLs), admin_recording]; [transcription, call_transcription\n"
+	"  (transcription_text grows), recap_summary, recap_action_items, recap_outcome,\n"
+	"  recap_purposes, ai_playbook]; [dispositions (labels)]; [postcall: more labels, the\n"
+	"  recap as edited by the agent]; [csat (csat_score \"1\"..\"5\"), pcsat (a new score, as a\n"
+	"  number)]. Also in every event: talk_time, hold_time, total_duration, contact{...},\n"
+	"  target{id,type,name,email,phone,office_id}, group_id, was_recorded, mos_score, ...\n"
 	"Payloads are Dialpad's own (call_id, state, date_* in epoch ms, int64 ids as numbers),\n"
 	"signed like Dialpad: the body is the compact HS256 JWT whose claims are the event.\n\n"
 	"  --url URL           POST to URL, e.g. http://127.0.0.1:8080/webhooks/dialpad[/APP]\n"
@@ -46,349 +65,17 @@ const char ctl_gen_details[] =
 	"  --unsigned          plain JSON bodies instead (only with this explicit flag)\n"
 	"  --retries N         retries of a 5xx or failed connection, after 2 s, 4 s, 8 s...\n"
 	"                      as Dialpad does for call events (default 3); 4xx is never retried\n"
-	"  --expect FILE       write the calls rows processing must end with, one JSON object\n"
-	"                      per leg, sorted by dialpad_call_id (times in epoch ms)\n"
+	"  --expect FILE       write what processing must end with: one JSON object per leg,\n"
+	"                      sorted by dialpad_call_id, keys = the calls columns (times as\n"
+	"                      <column>_ms, epoch ms; json columns as JSON) and \"recordings\": the\n"
+	"                      leg's call_recordings rows sorted by url\n"
 	"Prints a progress line on stderr while sending and a summary at the end (sent,\n"
 	"2xx by status stored/duplicate, non-2xx, req/s). Exit 1 if any event was not\n"
 	"acknowledged with a 2xx.\n";
 
-enum gen_state {
-	GEN_CALLING, GEN_RINGING, GEN_QUEUED, GEN_CONNECTED, GEN_HANGUP, GEN_MISSED,
-	GEN_VOICEMAIL, GEN_RECORDING, GEN_VOICEMAIL_UPLOADED,
-};
-
-static const char *const gen_state_names[] = {
-	"calling", "ringing", "queued", "connected", "hangup", "missed",
-	"voicemail", "recording", "voicemail_uploaded",
-};
-
-/* calls.status each state moves a leg to (it only moves forward). */
-static const char *const gen_state_status[] = {
-	"ringing", "ringing", "ringing", "active", "ended", "ended", "ended", NULL, NULL,
-};
-
-/* The Dialpad side of a leg: a user, the office main line or a call center. */
-struct gen_party {
-	int64_t		 id;
-	const char	*type, *name, *email, *phone;
-};
-
-#define GEN_OFFICE_ID INT64_C(5100000000000001)
-
-static const struct gen_party gen_agents[] = {
-	{ INT64_C(5200000000000001), "user", "Ana Ortiz", "ana@example.com", "+14155550100" },
-	{ INT64_C(5200000000000002), "user", "Ben Okafor", "ben@example.com", "+14155550101" },
-	{ INT64_C(5200000000000003), "user", "Chen Wei", "chen@example.com", "+14155550102" },
-	{ INT64_C(5200000000000004), "user", "Dana Kowalski", "dana@example.com", "+14155550103" },
-	{ INT64_C(5200000000000005), "user", "Emeka Nwosu", "emeka@example.com", "+14155550104" },
-	{ INT64_C(5200000000000006), "user", "Fatima Haddad", "fatima@example.com", "+14155550105" },
-};
-static const struct gen_party gen_office =
-	{ GEN_OFFICE_ID, "office", "Acme Inc", "", "+14155550199" };
-static const struct gen_party gen_cc_party =
-	{ INT64_C(5300000000000001), "callcenter", "Support", "", "+14155550188" };
-
-/* ------------------------------------------------------------ randomness */
-
-/* splitmix64: the next 64 random bits of g's stream. */
-static uint64_t
-gen_rand(struct gen *g)
-{
-	uint64_t	 z = (g->rng += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
-/* Uniform in [lo, hi]. */
-static int64_t
-gen_range(struct gen *g, int64_t lo, int64_t hi)
-{
-	return lo + (int64_t)(gen_rand(g) % (uint64_t)(hi - lo + 1));
-}
-
-/* ------------------------------------------------------------ lifecycles */
-
-/* A new leg with a fresh unique call_id, ringing from `start`; returns its index. */
-static size_t
-gen_new_leg(struct gen *g, const struct gen_party *target, const char *external, int64_t contact_id,
-    int outbound, int64_t start)
-{
-	struct gen_leg	*l;
-
-	if (g->nlegs == g->legcap) {
-		g->legcap = g->legcap ? g->legcap * 2 : 256;
-		g->legs = xreallocarray(g->legs, g->legcap, sizeof(*g->legs));
-	}
-	l = &g->legs[g->nlegs];
-	memset(l, 0, sizeof(*l));
-	/* ids: a seed-dependent base, 16 apart per leg: unique and below 2^53 */
-	l->call_id = INT64_C(4500000000000000) + (int64_t)(g->seed % UINT64_C(1000000000)) * 1000000 +
-	    (int64_t)g->nlegs * 16 + gen_range(g, 0, 15);
-	l->target = target;
-	l->contact_id = contact_id;
-	l->outbound = (uint8_t)outbound;
-	l->date_started = start;
-	l->date_first_rang = outbound ? 0 : start + gen_range(g, 200, 700);
-	snprintf(l->external, sizeof(l->external), "%s", external);
-	return g->nlegs++;
-}
-
-/* Queue the webhook of `state` for leg, `at` ms plus Dialpad's sending delay. */
-static void
-gen_emit(struct gen *g, size_t leg, enum gen_state state, int64_t at)
-{
-	if (g->nevents == g->evcap) {
-		g->evcap = g->evcap ? g->evcap * 2 : 1024;
-		g->events = xreallocarray(g->events, g->evcap, sizeof(*g->events));
-	}
-	g->events[g->nevents++] = (struct gen_event){ .leg = (uint32_t)leg, .state = (uint8_t)state,
-		.ts = at + gen_range(g, 100, 900) };
-}
-
-/* Answer leg at `at`, hang up after `talk` ms; emits connected and hangup. Returns date_ended. */
-static int64_t
-gen_talk(struct gen *g, size_t leg, int64_t at, int64_t talk)
-{
-	g->legs[leg].date_connected = at;
-	g->legs[leg].date_ended = at + talk;
-	gen_emit(g, leg, GEN_CONNECTED, at);
-	gen_emit(g, leg, GEN_HANGUP, at + talk);
-	return at + talk;
-}
-
-/* The call recording of leg, ready 20-90 s after the hangup. */
-static void
-gen_record(struct gen *g, size_t leg)
-{
-	struct gen_leg	*l = &g->legs[leg];
-
-	l->recorded = 1;
-	l->recording_id = INT64_C(4800000000000000) + (l->call_id % INT64_C(100000000000000));
-	l->rec_start = l->date_connected + gen_range(g, 200, 800);
-	l->rec_len = l->date_ended - l->rec_start;
-	gen_emit(g, leg, GEN_RECORDING, l->date_ended + gen_range(g, 20000, 90000));
-}
-
-/* Inbound to an agent: answered (maybe recorded), missed, or voicemail. */
-static void
-gen_inbound(struct gen *g, const char *ext, int64_t contact, int64_t t, int kind)
-{
-	const struct gen_party *agent = &gen_agents[gen_range(g, 0, DH_ARRAY_LEN(gen_agents) - 1)];
-	size_t		 leg = gen_new_leg(g, agent, ext, contact, 0, t);
-	int64_t		 rang = g->legs[leg].date_first_rang;
-
-	gen_emit(g, leg, GEN_RINGING, rang);
-	if (kind == 0) {			/* answered */
-		gen_talk(g, leg, rang + gen_range(g, 2000, 20000), gen_range(g, 10000, 600000));
-		if (gen_range(g, 0, 2) == 0)
-			gen_record(g, leg);
-	} else if (kind == 1) {			/* missed */
-		g->legs[leg].date_ended = rang + gen_range(g, 10000, 30000);
-		gen_emit(g, leg, GEN_HANGUP, g->legs[leg].date_ended);
-		gen_emit(g, leg, GEN_MISSED, g->legs[leg].date_ended + 50);
-	} else {				/* voicemail after the ring timeout */
-		struct gen_leg	*l = &g->legs[leg];
-
-		l->voicemail = 1;
-		l->recording_id = INT64_C(4900000000000000) + (l->call_id % INT64_C(100000000000000));
-		l->rec_start = rang + 25000;
-		l->rec_len = gen_range(g, 5000, 60000);
-		l->date_ended = l->rec_start + l->rec_len + 1500;
-		gen_emit(g, leg, GEN_VOICEMAIL, l->date_ended);
-		gen_emit(g, leg, GEN_HANGUP, l->date_ended + 30);
-		gen_emit(g, leg, GEN_VOICEMAIL_UPLOADED, l->date_ended + gen_range(g, 3000, 15000));
-	}
-}
-
-/* Outbound from an agent: answered (maybe recorded) or not. */
-static void
-gen_outbound(struct gen *g, const char *ext, int64_t contact, int64_t t)
-{
-	const struct gen_party *agent = &gen_agents[gen_range(g, 0, DH_ARRAY_LEN(gen_agents) - 1)];
-	size_t		 leg = gen_new_leg(g, agent, ext, contact, 1, t);
-
-	gen_emit(g, leg, GEN_CALLING, t);
-	if (gen_range(g, 0, 4) == 0) {		/* nobody picked up */
-		g->legs[leg].date_ended = t + gen_range(g, 15000, 40000);
-		gen_emit(g, leg, GEN_HANGUP, g->legs[leg].date_ended);
-		return;
-	}
-	gen_talk(g, leg, t + gen_range(g, 4000, 25000), gen_range(g, 5000, 900000));
-	if (gen_range(g, 0, 2) == 0)
-		gen_record(g, leg);
-}
-
-/* Inbound to the main line, routed to the call center's queue, taken by an agent: three legs. */
-static void
-gen_callcenter(struct gen *g, const char *ext, int64_t contact, int64_t t)
-{
-	const struct gen_party *agent = &gen_agents[gen_range(g, 0, DH_ARRAY_LEN(gen_agents) - 1)];
-	size_t		 main = gen_new_leg(g, &gen_office, ext, contact, 0, t);
-	size_t		 cc = gen_new_leg(g, &gen_cc_party, ext, contact, 0, t + gen_range(g, 3000, 15000));
-	size_t		 ag = gen_new_leg(g, agent, ext, contact, 0, g->legs[cc].date_started + gen_range(g, 5000, 120000));
-	int64_t		 end;
-
-	g->legs[cc].master_call_id = g->legs[main].call_id;
-	g->legs[cc].entry_point_call_id = g->legs[main].call_id;
-	g->legs[cc].operator_call_id = g->legs[ag].call_id;
-	g->legs[cc].date_first_rang = 0;
-	g->legs[cc].date_queued = g->legs[cc].date_started + 100;
-	g->legs[ag].entry_point_call_id = g->legs[cc].call_id;
-	gen_emit(g, main, GEN_RINGING, g->legs[main].date_first_rang);
-	gen_emit(g, cc, GEN_QUEUED, g->legs[cc].date_queued);
-	gen_emit(g, ag, GEN_RINGING, g->legs[ag].date_first_rang);
-	end = gen_talk(g, ag, g->legs[ag].date_first_rang + gen_range(g, 2000, 12000), gen_range(g, 30000, 900000));
-	gen_talk(g, cc, g->legs[ag].date_connected, end - g->legs[ag].date_connected);
-	gen_talk(g, main, g->legs[main].date_first_rang + 1000, end - g->legs[main].date_first_rang - 1000);
-	if (gen_range(g, 0, 1) == 0)
-		gen_record(g, ag);
-}
-
-/* One human call starting at t, of a kind picked by weight. */
-static void
-gen_call(struct gen *g, int64_t t)
-{
-	char	 ext[16];
-	int64_t	 contact = INT64_C(6100000000000000) + gen_range(g, 1, 999999999);
-	int64_t	 w = gen_range(g, 0, 99);
-
-	snprintf(ext, sizeof(ext), "+1%03d555%04d", (int)gen_range(g, 201, 989), (int)gen_range(g, 100, 199));
-	if (w < 30)
-		gen_inbound(g, ext, contact, t, 0);
-	else if (w < 52)
-		gen_outbound(g, ext, contact, t);
-	else if (w < 64)
-		gen_inbound(g, ext, contact, t, 1);
-	else if (w < 78)
-		gen_inbound(g, ext, contact, t, 2);
-	else
-		gen_callcenter(g, ext, contact, t);
-}
-
-/* ------------------------------------------------------------ payloads */
-
-/* Append "key":N or "key":null (0 = null). */
-static void
-gen_num(struct ctl_buf *b, const char *key, int64_t v)
-{
-	if (v == 0)
-		ctl_buf_printf(b, ",\"%s\":null", key);
-	else
-		ctl_buf_printf(b, ",\"%s\":%" PRId64, key, v);
-}
-
-/* "(415) 555-0123" from "+14155550123", as Dialpad names an unknown contact. */
-static void
-gen_contact_name(const char *e164, char *out, size_t len)
-{
-	snprintf(out, len, "(%.3s) %.3s-%.4s", e164 + 2, e164 + 5, e164 + 8);
-}
-
-/* The parties and numbers: contact, target, entry_point_target, proxy_target... */
-static void
-gen_json_parties(struct ctl_buf *b, const struct gen_leg *l)
-{
-	const struct gen_party *t = l->target;
-	char		 name[24];
-
-	gen_contact_name(l->external, name, sizeof(name));
-	ctl_buf_printf(b, ",\"direction\":\"%s\",\"external_number\":\"%s\",\"internal_number\":\"%s\"",
-	    l->outbound ? "outbound" : "inbound", l->external, t->phone);
-	ctl_buf_printf(b, ",\"contact\":{\"id\":%" PRId64 ",\"type\":\"local\",\"name\":\"%s\",\"phone\":\"%s\","
-	    "\"email\":\"\"}", l->contact_id, name, l->external);
-	ctl_buf_printf(b, ",\"target\":{\"id\":%" PRId64 ",\"type\":\"%s\",\"name\":\"%s\",\"email\":\"%s\","
-	    "\"phone\":\"%s\",\"office_id\":%" PRId64 "}", t->id, t->type, t->name, t->email, t->phone, GEN_OFFICE_ID);
-	if (l->entry_point_call_id != 0)
-		ctl_buf_printf(b, ",\"entry_point_target\":{\"id\":%" PRId64 ",\"type\":\"%s\",\"name\":\"%s\","
-		    "\"phone\":\"%s\"}", gen_office.id, gen_office.type, gen_office.name, gen_office.phone);
-	else
-		ctl_buf_printf(b, ",\"entry_point_target\":{}");
-	ctl_buf_printf(b, ",\"proxy_target\":{},\"group_id\":\"Office:%" PRId64 "\",\"is_transferred\":false,"
-	    "\"is_internal\":false", GEN_OFFICE_ID);
-}
-
-/* The recording_details / voicemail fields for a leg at state st. */
-static void
-gen_json_media(struct ctl_buf *b, const struct gen_leg *l, enum gen_state st)
-{
-	if (st == GEN_RECORDING) {
-		ctl_buf_printf(b, ",\"recording_details\":[{\"id\":\"%" PRId64 "\",\"recording_type\":\"callrecording\","
-		    "\"url\":\"https://dialpad.example.invalid/recordings/%" PRId64 ".mp3\",\"duration\":%" PRId64
-		    ",\"start_time\":%" PRId64 "}],\"call_recording_ids\":[\"%" PRId64 "\"]",
-		    l->recording_id, l->recording_id, l->rec_len, l->rec_start, l->recording_id);
-	} else if (st == GEN_VOICEMAIL_UPLOADED) {
-		ctl_buf_printf(b, ",\"recording_details\":[{\"id\":\"%" PRId64 "\",\"recording_type\":\"voicemail\","
-		    "\"url\":\"https://dialpad.example.invalid/secureblob/voicemail/%" PRId64 "\",\"duration\":%"
-		    PRId64 ",\"start_time\":%" PRId64 "}],\"call_recording_ids\":[]", l->recording_id,
-		    l->recording_id, l->rec_len, l->rec_start);
-	} else {
-		ctl_buf_printf(b, ",\"recording_details\":[],\"call_recording_ids\":[]");
-	}
-	if (st == GEN_VOICEMAIL_UPLOADED)
-		ctl_buf_printf(b, ",\"voicemail_link\":\"https://dialpad.example.invalid/secureblob/voicemail/%"
-		    PRId64 "\",\"voicemail_recording_id\":\"%" PRId64 "\"", l->recording_id, l->recording_id);
-	else
-		ctl_buf_printf(b, ",\"voicemail_link\":null,\"voicemail_recording_id\":null");
-}
-
-/* The call event JSON of e into b (reset first), fields as in the section 7 fixtures. */
-static void
-gen_json(const struct gen *g, const struct gen_event *e, struct ctl_buf *b)
-{
-	const struct gen_leg *l = &g->legs[e->leg];
-	enum gen_state	 st = (enum gen_state)e->state;
-	int		 after_answer = st != GEN_CALLING && st != GEN_RINGING && st != GEN_QUEUED;
-	int		 ended = after_answer && st != GEN_CONNECTED;
-	int64_t		 talk = l->date_connected ? l->date_ended - l->date_connected : 0;
-
-	ctl_buf_reset(b);
-	ctl_buf_printf(b, "{\"call_id\":%" PRId64, l->call_id);
-	gen_num(b, "master_call_id", l->master_call_id);
-	gen_num(b, "entry_point_call_id", l->entry_point_call_id);
-	gen_num(b, "operator_call_id", l->operator_call_id);
-	ctl_buf_printf(b, ",\"state\":\"%s\"", gen_state_names[st]);
-	gen_json_parties(b, l);
-	gen_num(b, "date_started", l->date_started);
-	gen_num(b, "date_first_rang", l->date_first_rang);
-	ctl_buf_printf(b, ",\"date_rang\":null");
-	gen_num(b, "date_queued", l->date_queued);
-	gen_num(b, "date_connected", after_answer ? l->date_connected : 0);
-	gen_num(b, "date_ended", ended ? l->date_ended : 0);
-	if (ended)
-		ctl_buf_printf(b, ",\"duration\":%" PRId64 ".0,\"total_duration\":%" PRId64 ".0,\"talk_time\":%"
-		    PRId64 ",\"hold_time\":0,\"mos_score\":%s", talk, l->date_ended - l->date_started, talk,
-		    talk ? "4.41" : "null");
-	else
-		ctl_buf_printf(b, ",\"duration\":null,\"total_duration\":null,\"talk_time\":null,\"hold_time\":null,"
-		    "\"mos_score\":null");
-	ctl_buf_printf(b, ",\"was_recorded\":%s", l->recorded && after_answer ? "true" : "false");
-	gen_json_media(b, l, st);
-	ctl_buf_printf(b, ",\"transcription_text\":null,\"labels\":[],\"csat_score\":null,\"routing_breadcrumbs\":[]"
-	    ",\"event_timestamp\":%" PRId64 "}", e->ts);
-}
-
-char *
-gen_body(const struct gen *g, size_t i, size_t *len)
-{
-	struct ctl_buf	 b = { 0 };
-	char		*out = NULL;
-
-	gen_json(g, &g->events[g->order[i]], &b);
-	if (g->secret == NULL) {
-		*len = b.len;
-		return b.p;
-	}
-	if (jwt_sign_hs256(b.p, b.len, (const unsigned char *)g->secret, strlen(g->secret), &out, len) != 0)
-		out = NULL;
-	ctl_buf_free(&b);
-	return out;
-}
-
 /* ------------------------------------------------------------ delivery order */
 
-/* qsort: chronological by event_timestamp; (leg, state) is unique, so the order is total. */
+/* qsort: chronological by event_timestamp; (ts, leg, state) is unique, so the order is total. */
 static int
 gen_cmp_ts(const void *a, const void *b)
 {
@@ -444,87 +131,29 @@ gen_make_order(struct gen *g)
 		gen_shuffle(g, g->order, g->norder);
 }
 
-/* ------------------------------------------------------------ --expect, --out */
+/* ------------------------------------------------------------ --out, sending */
 
-/* What processing all of a leg's events must leave in its calls row. */
-struct gen_expect {
-	int64_t	 last_ts;
-	int	 last_state, status;	/* status: 0 none, 1 ringing, 2 active, 3 ended */
-};
-
-/* Rank of a calls.status name (0 for none). */
-static int
-gen_status_rank(const char *s)
+/*
+ * The body of delivery i (an index into g->order): the event's JSON signed
+ * as a compact HS256 JWT, or the plain JSON with --unsigned. Returns a
+ * malloc'd NUL-terminated string (caller frees) and its length in *len; NULL
+ * only if signing fails.
+ */
+static char *
+gen_body(const struct gen *g, size_t i, size_t *len)
 {
-	return s == NULL ? 0 : strcmp(s, "ringing") == 0 ? 1 : strcmp(s, "active") == 0 ? 2 : 3;
-}
-
-/* One JSON line: the calls row leg l must end with. */
-static void
-gen_expect_line(FILE *fp, const struct gen_leg *l, const struct gen_expect *x)
-{
-	static const char *const status[] = { "null", "\"ringing\"", "\"active\"", "\"ended\"" };
 	struct ctl_buf	 b = { 0 };
+	char		*out = NULL;
 
-	ctl_buf_printf(&b, "{\"dialpad_call_id\":%" PRId64 ",\"status\":%s,\"state\":\"%s\"", l->call_id,
-	    status[x->status], gen_state_names[x->last_state]);
-	ctl_buf_printf(&b, ",\"direction\":\"%s\",\"external_number\":\"%s\",\"internal_number\":\"%s\"",
-	    l->outbound ? "outbound" : "inbound", l->external, l->target->phone);
-	ctl_buf_printf(&b, ",\"target_type\":\"%s\",\"target_id\":%" PRId64 ",\"target_name\":\"%s\"",
-	    l->target->type, l->target->id, l->target->name);
-	gen_num(&b, "master_call_id", l->master_call_id);
-	gen_num(&b, "entry_point_call_id", l->entry_point_call_id);
-	gen_num(&b, "operator_call_id", l->operator_call_id);
-	gen_num(&b, "started_at_ms", l->date_started);
-	gen_num(&b, "answered_at_ms", l->date_connected);
-	gen_num(&b, "ended_at_ms", l->date_ended);
-	ctl_buf_printf(&b, ",\"duration_ms\":%" PRId64, l->date_connected ? l->date_ended - l->date_connected : 0);
-	if (l->recorded)
-		ctl_buf_printf(&b, ",\"recording_url\":\"https://dialpad.example.invalid/recordings/%" PRId64 ".mp3\"",
-		    l->recording_id);
-	else
-		ctl_buf_printf(&b, ",\"recording_url\":null");
-	if (l->voicemail)
-		ctl_buf_printf(&b, ",\"voicemail_url\":\"https://dialpad.example.invalid/secureblob/voicemail/%"
-		    PRId64 "\"", l->recording_id);
-	else
-		ctl_buf_printf(&b, ",\"voicemail_url\":null");
-	ctl_buf_printf(&b, ",\"last_event_at_ms\":%" PRId64 "}\n", x->last_ts);
-	fputs(b.p, fp);
+	gen_json(g, &g->events[g->order[i]], &b);
+	if (g->secret == NULL) {
+		*len = b.len;
+		return b.p;
+	}
+	if (jwt_sign_hs256(b.p, b.len, (const unsigned char *)g->secret, strlen(g->secret), &out, len) != 0)
+		out = NULL;
 	ctl_buf_free(&b);
-}
-
-/* Write --expect: one line per leg, in dialpad_call_id order (legs are created in it). */
-static int
-gen_write_expect(const struct gen *g)
-{
-	struct gen_expect *x = xcalloc(g->nlegs ? g->nlegs : 1, sizeof(*x));
-	FILE		*fp = fopen(g->expect, "w");
-	int		 rc = 0;
-
-	for (size_t i = 0; i < g->nevents; i++) {
-		const struct gen_event *e = &g->events[i];
-		int		 r = gen_status_rank(gen_state_status[e->state]);
-
-		/* calls.state: the newest event's state, ties broken by the larger name (as the processor) */
-		if (e->ts > x[e->leg].last_ts || (e->ts == x[e->leg].last_ts &&
-		    strcmp(gen_state_names[e->state], gen_state_names[x[e->leg].last_state]) > 0)) {
-			x[e->leg].last_ts = e->ts;
-			x[e->leg].last_state = e->state;
-		}
-		if (r > x[e->leg].status)
-			x[e->leg].status = r;
-	}
-	if (fp == NULL) {
-		free(x);
-		return ctl_error("gen-events", "could not write %s: %m (check --expect)", g->expect);
-	}
-	for (size_t i = 0; i < g->nlegs; i++)
-		gen_expect_line(fp, &g->legs[i], &x[i]);
-	if (fclose(fp) != 0)
-		rc = ctl_error("gen-events", "could not write %s: %m", g->expect);
-	free(x);
-	return rc;
+	return out;
 }
 
 /* Write every delivery's body, one per line, to g->out ("-" = stdout). */
@@ -668,17 +297,30 @@ gen_args(struct gen *g, const struct ctl *ctl, int argc, char **argv)
 static void
 gen_generate(struct gen *g)
 {
-	int64_t	 t;
-
-	g->rng = g->seed;
-	if (!g->start_set)	/* so the traffic ends around now */
-		g->start_ms = util_wall_ms() - g->calls * 500 - 30 * 60 * 1000;
-	t = g->start_ms;
-	for (int64_t k = 0; k < g->calls; k++) {
-		gen_call(g, t);
-		t += gen_range(g, 0, 1000);
-	}
+	if (!g->start_set)	/* so the traffic, post-call surveys included, ends around now */
+		g->start_ms = util_wall_ms() - g->calls * 500 - 2 * 60 * 60 * 1000;
+	gen_calls(g);
 	gen_make_order(g);
+}
+
+/* gen_send's body producer: the body of delivery i. */
+static char *
+gen_send_body(void *arg, size_t i, size_t *len)
+{
+	return gen_body(arg, i, len);
+}
+
+/* Send every delivery to g->url; the summary's first line says what was generated. */
+static int
+gen_send_all(struct gen *g)
+{
+	struct gen_send_opts o = { .url = g->url, .concurrency = g->concurrency, .retries = g->retries };
+	struct gen_send_src src = { .n = g->norder, .body = gen_send_body, .arg = g,
+		.content_type = g->secret != NULL ? "application/jwt" : "application/json" };
+
+	printf("generated %" PRId64 " calls, %zu legs, %zu events + %zu redeliveries (seed %" PRIu64 ")\n",
+	    g->calls, g->nlegs, g->nevents, g->nredelivered, g->seed);
+	return gen_send(&o, &src);
 }
 
 int
@@ -692,13 +334,14 @@ ctl_gen_events(struct ctl *ctl, int argc, char **argv)
 	gen_generate(&g);
 	if (g.expect != NULL && (rc = gen_write_expect(&g)) != 0)
 		goto out;
-	rc = g.out != NULL ? gen_write_out(&g) : gen_send(&g);
+	rc = g.out != NULL ? gen_write_out(&g) : gen_send_all(&g);
 out:
 	if (g.secret != NULL)
 		memset(g.secret, 0, strlen(g.secret));
 	free(g.secret);
 	free(g.order);
 	free(g.events);
+	free(g.recs);
 	free(g.legs);
 	return rc;
 }

@@ -1,7 +1,8 @@
 /*
- * ctl_gen_send.c: gen-events' HTTP side: POST the generated bodies over
- * --concurrency keep-alive evhttp connections, one request in flight per
- * connection, each taking the next delivery when its response arrives.
+ * ctl_gen_send.c: gen-events' HTTP side (interface in ctl_gen_send.h): POST
+ * bodies that a producer callback builds on demand over --concurrency
+ * keep-alive evhttp connections, one request in flight per connection, each
+ * taking the next body when its response arrives.
  * 5xx answers and failed connections are retried like Dialpad does for call
  * events (2 s, 4 s, 8 s...); a 4xx is final. A timer prints a progress line
  * each second; the summary goes to stdout at the end.
@@ -16,7 +17,8 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
-#include "ctl_gen.h"
+#include "ctl.h"
+#include "ctl_gen_send.h"
 
 struct send;
 
@@ -24,13 +26,14 @@ struct send;
 struct send_conn {
 	struct send			*s;
 	struct evhttp_connection	*evcon;
-	size_t				 cur;		/* index into g->order */
+	size_t				 cur;		/* index of the body being sent */
 	int				 attempt;	/* retries done for cur */
 };
 
 /* The whole run: shared cursor, counters, and the loop. */
 struct send {
-	const struct gen	*g;
+	const struct gen_send_opts *o;
+	const struct gen_send_src *src;
 	struct event_base	*base;
 	struct evhttp_uri	*uri;
 	char			 hostport[300], path[1024];
@@ -94,7 +97,7 @@ send_done_cb(struct evhttp_request *req, void *arg)
 
 	if (code >= 200 && code < 300) {
 		send_count_2xx(s, req);
-	} else if ((code == 0 || code >= 500) && c->attempt < s->g->retries) {
+	} else if ((code == 0 || code >= 500) && c->attempt < s->o->retries) {
 		struct timeval	 tv = { .tv_sec = 2L << c->attempt, .tv_usec = 0 };
 
 		c->attempt++;
@@ -111,7 +114,7 @@ send_done_cb(struct evhttp_request *req, void *arg)
 	s->done++;
 	c->attempt = 0;
 	c->cur = SIZE_MAX;
-	if (s->done == s->g->norder)
+	if (s->done == s->src->n)
 		event_base_loopexit(s->base, NULL);
 	else
 		send_next(c);
@@ -130,19 +133,19 @@ send_next(struct send_conn *c)
 	size_t			 len;
 
 	if (c->cur == SIZE_MAX) {
-		if (s->next >= s->g->norder)
+		if (s->next >= s->src->n)
 			return;
 		c->cur = s->next++;
 		s->requests++;
 	}
-	if ((body = gen_body(s->g, c->cur, &len)) == NULL || (req = evhttp_request_new(send_done_cb, c)) == NULL) {
+	body = s->src->body(s->src->arg, c->cur, &len);
+	if (body == NULL || (req = evhttp_request_new(send_done_cb, c)) == NULL) {
 		free(body);
 		send_done_cb(NULL, c);
 		return;
 	}
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Host", s->hostport);
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-	    s->g->secret != NULL ? "application/jwt" : "application/json");
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", s->src->content_type);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "User-Agent", "dialhookctl-gen-events");
 	evbuffer_add(evhttp_request_get_output_buffer(req), body, len);
 	free(body);
@@ -157,7 +160,7 @@ send_progress(struct send *s, int final)
 	double	 secs = (double)(util_now_us() - s->t0_us) / 1e6;
 
 	fprintf(stderr, "%sgen-events: %zu/%zu done, 2xx %" PRIu64 ", non-2xx %" PRIu64 ", errors %" PRIu64
-	    ", retries %" PRIu64 ", %.0f req/s%s", s->tty ? "\r" : "", s->done, s->g->norder,
+	    ", retries %" PRIu64 ", %.0f req/s%s", s->tty ? "\r" : "", s->done, s->src->n,
 	    s->stored + s->duplicate + s->other_2xx, s->non_2xx, s->conn_errors, s->retried,
 	    secs > 0 ? (double)s->requests / secs : 0.0, s->tty ? (final ? "\033[K\n" : "\033[K") : "\n");
 }
@@ -168,15 +171,12 @@ send_tick_cb(evutil_socket_t fd DH_UNUSED, short what DH_UNUSED, void *arg)
 	send_progress(arg, 0);
 }
 
-/* The summary on stdout. */
+/* The delivery summary on stdout. */
 static void
 send_summary(const struct send *s)
 {
 	double	 secs = (double)(util_now_us() - s->t0_us) / 1e6;
-	const struct gen *g = s->g;
 
-	printf("generated %" PRId64 " calls, %zu legs, %zu events + %zu redeliveries (seed %" PRIu64 ")\n",
-	    g->calls, g->nlegs, g->nevents, g->nredelivered, g->seed);
 	printf("sent      %" PRIu64 " requests in %.2f s, %.0f req/s\n", s->requests, secs,
 	    secs > 0 ? (double)s->requests / secs : 0.0);
 	printf("2xx       %" PRIu64 " (stored %" PRIu64 ", duplicate %" PRIu64 ", other %" PRIu64 ")\n",
@@ -186,14 +186,14 @@ send_summary(const struct send *s)
 	    s->failed);
 }
 
-/* Parse g->url into s (host, port, path); 0 or a usage exit code. */
+/* Parse o->url into s (host, port, path); 0 or a usage exit code. */
 static int
 send_parse_url(struct send *s)
 {
 	const char	*scheme, *host, *path, *query;
 	int		 port;
 
-	s->uri = evhttp_uri_parse(s->g->url);
+	s->uri = evhttp_uri_parse(s->o->url);
 	if (s->uri == NULL || (scheme = evhttp_uri_get_scheme(s->uri)) == NULL || strcmp(scheme, "http") != 0 ||
 	    (host = evhttp_uri_get_host(s->uri)) == NULL)
 		return ctl_usage_error("gen-events", "--url wants http://HOST[:PORT]/PATH, e.g. "
@@ -216,8 +216,8 @@ send_setup(struct send *s)
 
 	if ((s->base = event_base_new()) == NULL)
 		return -1;
-	s->conns = xcalloc((size_t)s->g->concurrency, sizeof(*s->conns));
-	for (int64_t i = 0; i < s->g->concurrency; i++) {
+	s->conns = xcalloc((size_t)s->o->concurrency, sizeof(*s->conns));
+	for (int64_t i = 0; i < s->o->concurrency; i++) {
 		struct send_conn *c = &s->conns[i];
 
 		c->s = s;
@@ -239,7 +239,7 @@ static void
 send_teardown(struct send *s)
 {
 	if (s->conns != NULL)
-		for (int64_t i = 0; i < s->g->concurrency; i++)
+		for (int64_t i = 0; i < s->o->concurrency; i++)
 			if (s->conns[i].evcon != NULL)
 				evhttp_connection_free(s->conns[i].evcon);
 	free(s->conns);
@@ -252,9 +252,9 @@ send_teardown(struct send *s)
 }
 
 int
-gen_send(const struct gen *g)
+gen_send(const struct gen_send_opts *o, const struct gen_send_src *src)
 {
-	struct send	 s = { .g = g };
+	struct send	 s = { .o = o, .src = src };
 	int		 rc;
 
 	if ((rc = send_parse_url(&s)) != 0)
@@ -266,16 +266,16 @@ gen_send(const struct gen *g)
 	}
 	s.tty = isatty(STDERR_FILENO);
 	s.t0_us = util_now_us();
-	for (int64_t i = 0; i < g->concurrency; i++)
+	for (int64_t i = 0; i < o->concurrency; i++)
 		send_next(&s.conns[i]);
-	if (g->norder > 0)
+	if (src->n > 0)
 		event_base_dispatch(s.base);
 	send_progress(&s, 1);
 	send_summary(&s);
 	rc = s.failed == 0 ? CTL_EXIT_OK : CTL_EXIT_RUNTIME;
 	if (s.failed > 0)
 		(void)ctl_error("gen-events", "%" PRIu64 " events were not acknowledged (is the ingest at %s up, "
-		    "and is its secret the same?)", s.failed, g->url);
+		    "and is its secret the same?)", s.failed, o->url);
 out:
 	send_teardown(&s);
 	return rc;

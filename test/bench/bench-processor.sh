@@ -7,7 +7,9 @@
 # `dialhook-processor --once` and reports: time to drain, events/s, peak RSS
 # (VmHWM), and the share of batch time spent waiting on PostgreSQL versus in
 # the processor (from the per-batch log lines). Checks the result: every
-# event processed, one calls row per call, all 'ended' with a recording.
+# event processed, one calls row per call, all 'ended' with a recording
+# (state 'hangup'; 'recording' for builds before 003, where a post-call step
+# still moved it).
 #
 # Environment: N_CALLS (default 50000), BENCH_BATCH_SIZE (default 500),
 # BENCH_PROCESSORS (processes draining side by side, default 1),
@@ -88,7 +90,7 @@ EOT
 rm -f "$top"/tmp/bench-processor.time.* "$log".*
 left=$(psql -Atq "$db" -c "SELECT count(*) FROM webhook_events WHERE processed_at IS NULL")
 hot=$(psql -Atq "$db" -c "SELECT string_agg(relname || ' ' || n_tup_hot_upd || '/' || n_tup_upd, ', ' ORDER BY relname) FROM pg_stat_user_tables WHERE relname IN ('calls', 'webhook_events')")
-check=$(psql -Atq "$db" -c "SELECT count(*) || ' rows, ' || count(*) FILTER (WHERE status = 'ended' AND recording_url IS NOT NULL AND answered_at IS NOT NULL AND state = 'recording') || ' complete' FROM calls")
+check=$(psql -Atq "$db" -c "SELECT count(*) || ' rows, ' || count(*) FILTER (WHERE status = 'ended' AND recording_url IS NOT NULL AND answered_at IS NOT NULL AND state IN ('hangup', 'recording')) || ' complete' FROM calls")
 awk -v n="$n" -v s="$start" -v e="$end" -v rss="$maxrss_kb" -v ut="$utime" -v st="$stime" -v left="$left" -v chk="$check" -v hot="$hot" '
 /msg="batch committed"/ {
 	for (i = 1; i <= NF; i++) {

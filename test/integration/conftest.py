@@ -131,28 +131,83 @@ def query(conn, q, *args):
         return cur.fetchall() if cur.description else None
 
 
-# calls columns compared row by row with the lines of `dialhookctl gen-events
-# --expect` (id, created_at and updated_at differ by design)
-CALL_COLS = """dialpad_call_id, status, state, direction, external_number, internal_number,
-    target_type, target_id, target_name, master_call_id, entry_point_call_id, operator_call_id,
-    (extract(epoch FROM started_at) * 1000)::int8, (extract(epoch FROM answered_at) * 1000)::int8,
-    (extract(epoch FROM ended_at) * 1000)::int8, duration_ms, recording_url, voicemail_url,
-    (extract(epoch FROM last_event_at) * 1000)::int8"""
+# The keys of a `dialhookctl gen-events --expect` line (spec-11.md): every calls
+# column but id, app_id, created_at and updated_at (timestamps as <column>_ms),
+# then "recordings", the leg's call_recordings rows sorted by url.
 EXPECT_KEYS = ["dialpad_call_id", "status", "state", "direction", "external_number", "internal_number",
-               "target_type", "target_id", "target_name", "master_call_id", "entry_point_call_id",
-               "operator_call_id", "started_at_ms", "answered_at_ms", "ended_at_ms", "duration_ms",
-               "recording_url", "voicemail_url", "last_event_at_ms"]
+               "master_call_id", "entry_point_call_id", "operator_call_id",
+               "target_type", "target_id", "target_name", "target_email", "target_phone", "target_office_id",
+               "contact_id", "contact_type", "contact_name", "contact_phone", "contact_email",
+               "is_internal", "is_transferred", "was_recorded", "group_id",
+               "started_at_ms", "rang_at_ms", "first_rang_at_ms", "queued_at_ms", "answered_at_ms",
+               "ended_at_ms", "duration_ms", "total_duration_ms", "talk_time_ms", "hold_time_ms",
+               "mos_score", "labels", "csat_score", "transcription_text", "recap_summary", "recap_outcome",
+               "recap_action_items", "recap_purposes", "custom_data", "recording_url", "voicemail_url",
+               "last_event_at_ms", "outcome", "recordings"]
+RECORDING_KEYS = ["url", "recording_id", "recording_type", "duration_ms", "started_at_ms"]
+
+
+def ms(col):
+    """SQL: timestamptz col as exact integer epoch ms. extract() returns numeric
+    since PostgreSQL 14, so this never goes through a double (date_part does:
+    it turns 9007199254740993 into ...992)."""
+    return f"(extract(epoch FROM {col}) * 1000)::int8"
+
+
+def _call_col(key):
+    if key == "recordings":     # the leg's call_recordings rows, as a JSON array sorted by url
+        obj = ", ".join(f"'{k}', " + (ms("r.started_at") if k == "started_at_ms" else f"r.{k}")
+                        for k in RECORDING_KEYS)
+        return (f"(SELECT coalesce(json_agg(json_build_object({obj}) ORDER BY r.url COLLATE \"C\"), '[]')"
+                " FROM call_recordings r WHERE r.app_id = c.app_id AND r.dialpad_call_id = c.dialpad_call_id)")
+    return ms(key[:-3]) if key.endswith("_at_ms") else key
+
+
+# calls columns compared row by row with the --expect lines (json columns come
+# back as Python values, labels as a list, mos_score as a float)
+CALL_COLS = ",\n    ".join(_call_col(k) for k in EXPECT_KEYS)
 
 
 def calls_rows(conn):
-    """Every calls row as a tuple of CALL_COLS, in (app_id, dialpad_call_id) order."""
-    return [tuple(r) for r in query(conn, f"SELECT {CALL_COLS} FROM calls ORDER BY app_id, dialpad_call_id")]
+    """Every calls row as a tuple of CALL_COLS, its recordings included, in (app_id, dialpad_call_id) order."""
+    return [tuple(r) for r in query(conn, f"SELECT {CALL_COLS} FROM calls c ORDER BY c.app_id, c.dialpad_call_id")]
 
 
 def expected_rows(path):
     """The rows a gen-events --expect file says calls must end up with, in the same order."""
     with open(path) as f:
         return [tuple(json.loads(line)[k] for k in EXPECT_KEYS) for line in f]
+
+
+def recordings_rows(conn):
+    """The whole call_recordings table as (dialpad_call_id, url, ...) tuples, in key order
+    (with calls_rows this also catches a recording whose leg has no calls row)."""
+    cols = ", ".join(ms(k[:-3]) if k.endswith("_at_ms") else k for k in RECORDING_KEYS)
+    return [tuple(r) for r in query(conn, f"SELECT dialpad_call_id, {cols} FROM call_recordings"
+                                          " ORDER BY app_id, dialpad_call_id, url COLLATE \"C\"")]
+
+
+def expected_recordings(path):
+    """The call_recordings rows a gen-events --expect file implies, in recordings_rows' order."""
+    with open(path) as f:
+        return [(x["dialpad_call_id"], *(r[k] for k in RECORDING_KEYS))
+                for x in map(json.loads, f) for r in x["recordings"]]
+
+
+def assert_matches_expect(conn, path, expected=None):
+    """calls and call_recordings equal what gen-events --expect wrote to path
+    (expected: expected_rows(path), if already read); names the first differing
+    row and column."""
+    expected = expected_rows(path) if expected is None else expected
+    got = calls_rows(conn)
+    assert len(got) == len(expected), f"{len(got)} calls rows, expected {len(expected)}"
+    bad = [(g, e) for g, e in zip(got, expected) if g != e]
+    if bad:
+        g, e = bad[0]
+        cols = {k: (gv, ev) for k, gv, ev in zip(EXPECT_KEYS, g, e) if gv != ev}
+        raise AssertionError(f"{len(bad)} calls rows differ from the expectation; first: leg {e[0]}: "
+                             f"column: (got, expected) {cols}")
+    assert recordings_rows(conn) == expected_recordings(path), "call_recordings differ from the expectation"
 
 
 # ---------------------------------------------------------------- daemons

@@ -15,7 +15,8 @@ import uuid
 
 import pytest
 
-from conftest import binpath, calls_rows, expected_rows, free_port, query
+import gen_oracle
+from conftest import EXPECT_KEYS, assert_matches_expect, binpath, calls_rows, free_port, query
 
 SECRET = "ctl-test-secret"
 
@@ -327,30 +328,33 @@ def test_dead_list_retry_show(sql, db):
     big = 9007199254740993          # > 2^53: exact only if never read through a double
     payload = ('{"call_id":%d,"state":"hangup","nested":{"a":[1,2,{}],"s":"x\\"y"},"empty":[],'
                '"duration":11989.972}' % big)
-    insert(sql, 1, event_type="call.hangup", attempts=10, last_error="no usable call_id",
+    insert(sql, 1, event_type="call.hangup", attempts=1, last_error="data: no usable call_id",
            dead="now() - interval '3 minutes'", payload=payload)
     insert(sql, 2, event_type="call.connected", attempts=10, last_error="wrong type: duration",
            dead="now() - interval '2 minutes'")
-    insert(sql, 3, event_type="sms.inbound", attempts=7, last_error="x", dead="now() - interval '1 minute'")
+    insert(sql, 3, event_type="sms.inbound", attempts=7, last_error="database: ERROR:  x",
+           dead="now() - interval '1 minute'")
     insert(sql, 4, event_type="call.hangup", processed="now()")
 
     d = json.loads(ok(ctl(db, "dead", "list", "--json")).stdout)
     assert d["total"] == 3
     assert [e["id"] for e in d["events"]] == [3, 2, 1]          # newest dead first
     assert d["events"][2] == {**d["events"][2], "event_type": "call.hangup", "app_id": "default",
-                              "attempts": 10, "last_error": "no usable call_id"}
+                              "attempts": 1, "class": "data", "last_error": "data: no usable call_id"}
+    assert [e["class"] for e in d["events"]] == ["database", "earlier", "data"]
     assert d["events"][2]["dead_at"].endswith("Z") and d["events"][2]["received_at"].endswith("Z")
 
     d = json.loads(ok(ctl(db, "dead", "list", "--json", "--type", "call.*", "--limit", "1")).stdout)
     assert d["total"] == 2 and [e["id"] for e in d["events"]] == [2]
 
     out = ok(ctl(db, "dead", "list")).stdout.splitlines()
-    assert out[0].split()[:3] == ["ID", "TYPE", "ATTEMPTS"]
+    assert out[0].split()[:4] == ["ID", "TYPE", "ATTEMPTS", "CLASS"]
     assert [ln.split()[0] for ln in out[1:4]] == ["3", "2", "1"]
     assert "no usable call_id" in out[3] and out[-1] == "(3 of 3 dead letters)"
 
     show = ok(ctl(db, "dead", "show", "--id", "1")).stdout
-    assert "last_error       no usable call_id" in show
+    assert "last_error       data: no usable call_id" in show
+    assert "class            data: the payload cannot be used" in show and "never retried" in show
     pretty = show.split("payload:\n", 1)[1]
     assert f'"call_id": {big},' in pretty and '"duration": 11989.972' in pretty
     assert json.loads(pretty) == json.loads(payload)
@@ -400,9 +404,10 @@ def test_gen_events_out_is_signed_dialpad_native_and_reproducible(tmp_path):
         assert isinstance(c["call_id"], int) and c["call_id"] > 10**15
         assert isinstance(c["event_timestamp"], int) and c["event_timestamp"] >= 1767261600000
         assert c["direction"] in ("inbound", "outbound")
+        assert gen_oracle.check_types(c) == []                        # Dialpad's OpenAPI types
     states = {c["state"] for c in claims}
     assert {"calling", "ringing", "queued", "connected", "hangup", "missed", "voicemail",
-            "voicemail_uploaded", "recording"} <= states
+            "voicemail_uploaded", "recording", "blocked", "csat", "postcall", "recap_summary"} <= states
     legs = [json.loads(ln) for ln in x.read_text().splitlines()]
     assert {ln["dialpad_call_id"] for ln in legs} == {c["call_id"] for c in claims}
     cc = [ln for ln in legs if ln["target_type"] == "callcenter"]
@@ -410,6 +415,7 @@ def test_gen_events_out_is_signed_dialpad_native_and_reproducible(tmp_path):
     agents = {ln["dialpad_call_id"]: ln for ln in legs}
     for ln in cc:
         assert agents[ln["operator_call_id"]]["entry_point_call_id"] == ln["dialpad_call_id"]
+        assert agents[ln["operator_call_id"]]["outcome"] == "answered"
     assert any(ln["recording_url"] for ln in legs) and any(ln["voicemail_url"] for ln in legs)
     assert any(ln["answered_at_ms"] is None for ln in legs)
 
@@ -417,6 +423,53 @@ def test_gen_events_out_is_signed_dialpad_native_and_reproducible(tmp_path):
     gen(None, "--out", str(a), "--unsigned", "--calls", "20", "--seed", "1")
     ts = [json.loads(ln)["event_timestamp"] for ln in a.read_text().splitlines()]
     assert ts == sorted(ts)
+
+
+def test_gen_events_expect_is_what_the_merge_rules_give_for_the_bodies(tmp_path):
+    """Two oracles agree: --expect (from the generator's knowledge of its lifecycles) equals the
+    spec's merge rules applied in Python to the bodies it sent; and every lifecycle the issue-11
+    tests need is there."""
+    out, x = tmp_path / "ev.jwt", tmp_path / "x.jsonl"
+    gen(None, "--out", str(out), "--expect", str(x), "--secret", SECRET, "--calls", "1500", "--seed", "2026",
+        "--shuffle", "--duplicates", "0.3")
+    bodies = out.read_text().splitlines()
+    expect = [json.loads(ln) for ln in x.read_text().splitlines()]
+    derived, problems = gen_oracle.expect_from_bodies(bodies)
+    assert problems == []
+    assert all(set(e) == set(EXPECT_KEYS) for e in expect)             # every column of spec-11, no more
+    assert len(derived) == len(expect)
+    for d, e in zip(derived, expect):
+        assert d == e, {k: (d[k], e[k]) for k in e if d.get(k) != e[k]}
+
+    claims = [gen_oracle.claims_of(b) for b in bodies]
+    assert {c["state"] for c in claims} == gen_oracle.CALL_STATES        # all 31 states
+    by_leg = {}
+    for c in claims:
+        by_leg.setdefault(c["call_id"], []).append(c)
+    outcomes = {e["outcome"] for e in expect}
+    assert outcomes == {"answered", "missed", "voicemail", "blocked"}
+    # a hangup never delivered, the end healed by post-call events
+    assert any(e["status"] == "ended" and not any(c["state"] == "hangup" for c in by_leg[e["dialpad_call_id"]])
+               and e["outcome"] == "answered" for e in expect)
+    # the call-center leg's operator moves from a non-answering agent's leg to the answering one
+    moved = [e for e in expect if len({c["operator_call_id"] for c in by_leg[e["dialpad_call_id"]]} - {None}) == 2]
+    legs = {e["dialpad_call_id"]: e for e in expect}
+    assert moved and all(legs[e["operator_call_id"]]["outcome"] == "answered" for e in moved)
+    assert all(any(legs[c["operator_call_id"]]["outcome"] == "missed" for c in by_leg[e["dialpad_call_id"]]
+                   if c["operator_call_id"]) for e in moved)
+    # values that change during a call really change
+    for key in ("labels", "csat_score", "transcription_text", "recap_summary", "recap_action_items", "target",
+                "contact"):
+        assert any(len({json.dumps(c.get(key)) for c in evs if c.get(key) not in (None, [])}) > 1
+                   for evs in by_leg.values()), key
+    # recordings: three or more on one leg, every type, recording_url as a string and as an array
+    assert any(len(e["recordings"]) >= 3 for e in expect)
+    assert {r["recording_type"] for e in expect for r in e["recordings"]} == \
+        {"callrecording", "admincallrecording", "voicemail", None}
+    assert any(isinstance(c.get("recording_url"), str) for c in claims)
+    assert any(isinstance(c.get("recording_url"), list) for c in claims)
+    assert any(e["is_internal"] for e in expect) and any(e["is_transferred"] for e in expect)
+    assert any(e["voicemail_url"] and e["transcription_text"] for e in expect)      # voicemail with transcript
 
 
 # ---------------------------------------------------------------- with the processor
@@ -441,18 +494,39 @@ def test_truncate_and_rebuild_backfill_reproduces_calls(sql, db, tmp_path):
         "--shuffle", "--duplicates", "0.2")
     insert_generated(sql, out)
     # something for "skipped" and a dead letter, which must not matter to calls
-    insert(sql, 100000, event_type="call.postcall", payload='{"call_id":1,"state":"postcall"}')
+    insert(sql, 100000, event_type="call.unknown", payload='{"call_id":1,"state":"Bad State"}')
     run_processor_once(db)
     first = calls_rows(sql)
-    assert first == expected_rows(expect)
+    assert_matches_expect(sql, expect)
     stats = json.loads(ok(ctl(db, "stats", "--json")).stdout)["events"]["total"]
     assert stats["due"] == 0 and stats["skipped"] == 1
 
-    query(sql, "TRUNCATE calls")
+    query(sql, "TRUNCATE calls, call_recordings")
     r = ok(ctl(db, "reprocess", "--all"))
     assert "reset" in r.stdout
     run_processor_once(db)
     assert calls_rows(sql) == first                   # row for row
+
+
+@pytest.mark.parametrize("batch", [1, 7, 500])
+def test_gen_events_expect_holds_for_every_batch_size(sql, db, tmp_path, batch):
+    """Every generated lifecycle (post-call states, lost hangups, moving operators, multi-recording
+    legs...) ends with exactly the --expect rows in calls and call_recordings, shuffled, with
+    duplicates, whatever the batch size; and no payload field is ignored as wrong-typed."""
+    need("dialhook-processor")
+    out, expect = tmp_path / "ev.json", tmp_path / "expect.jsonl"
+    gen(None, "--out", str(out), "--expect", str(expect), "--unsigned", "--calls", "120",
+        "--seed", str(300 + batch), "--shuffle", "--duplicates", "0.3")
+    insert_generated(sql, out)
+    env = dict(os.environ, DATABASE_URL=db, DIALHOOK_METRICS_LISTEN=f"127.0.0.1:{free_port()}",
+               DIALHOOK_BATCH_SIZE=str(batch), ASAN_OPTIONS="detect_leaks=1:abort_on_error=0")
+    r = subprocess.run([binpath("dialhook-processor"), "--once"], env=env, capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "ignored optional fields" not in r.stderr, r.stderr
+    assert query(sql, "SELECT count(*) FROM webhook_events WHERE processed_at IS NULL OR dead_at IS NOT NULL"
+                      " OR attempts <> 0") == [(0,)]
+    assert_matches_expect(sql, expect)
 
 
 def test_reprocess_wakes_a_running_processor(sql, db, daemons, tmp_path):
@@ -503,7 +577,7 @@ def test_gen_events_shuffled_with_duplicates_ends_with_the_expected_calls(sql, d
     assert "non-2xx   0" in summary and "failed    0" in summary, summary
     assert "req/s" in summary and "gen-events:" in r.stderr
     run_processor_once(db)
-    assert calls_rows(sql) == expected_rows(expect)
+    assert_matches_expect(sql, expect)
 
 
 def test_gen_events_counts_rejections_and_exits_1(db, daemons):

@@ -186,3 +186,40 @@ def test_configuration_doc_matches_the_table():
     assert begin in doc and end in doc
     documented = doc.split(begin, 1)[1].split(end, 1)[0]
     assert documented == table, "docs/configuration.md is stale: run 'make docs-config'"
+
+
+SQL_TYPES = {"CT_STATUS": "text", "CT_TEXT": "text", "CT_TEXTNUM": "text", "CT_INT8": "bigint",
+             "CT_TS": "timestamp with time zone", "CT_MS": "bigint", "CT_BOOL": "boolean",
+             "CT_FLOAT8": "double precision", "CT_JSON": "json", "CT_LABELS": "ARRAY"}
+
+
+def test_calls_has_every_column_of_the_processor_table(sql):
+    """processor/columns.h and the migrations agree: each column with its type, and a bigint
+    <column>_event_ms beside each NEWEST one; call_recordings and call_sessions exist."""
+    from calls_oracle import COLUMNS
+    cols = columns(sql, "calls")
+    for name, typ, path, rule in COLUMNS:
+        assert cols[name].split(":")[0] == SQL_TYPES[typ], name
+        if rule == "MR_NEWEST":
+            assert cols[name + "_event_ms"].split(":")[0] == "bigint", name
+    assert columns(sql, "call_recordings") == {
+        "id": "bigint:NO", "app_id": "text:NO", "dialpad_call_id": "bigint:NO", "url": "text:NO",
+        "recording_id": "text:YES", "recording_type": "text:YES", "duration_ms": "bigint:YES",
+        "started_at": "timestamp with time zone:YES"}
+    assert set(columns(sql, "call_sessions")) == {
+        "app_id", "root_call_id", "legs", "started_at", "ended_at", "answered", "answered_at",
+        "answered_target_type", "answered_target_id", "answered_target_name", "talk_time_ms"}
+    try:
+        query(sql, "INSERT INTO calls (dialpad_call_id, outcome) VALUES (1, 'bogus')")
+        raise AssertionError("outcome CHECK not enforced")
+    except psycopg2.errors.CheckViolation:
+        pass
+
+
+def test_every_calls_column_is_documented():
+    """docs/events.md names every column of processor/columns.h (adding one means a doc line)."""
+    from calls_oracle import COLUMNS
+    with open(os.path.join(TOP, "docs", "events.md")) as f:
+        doc = f.read()
+    missing = [c[0] for c in COLUMNS if f"`{c[0]}`" not in doc]
+    assert not missing, f"docs/events.md does not name: {missing}"
