@@ -9,6 +9,7 @@
 #   make fuzz         every libFuzzer target for FUZZ_SECONDS (default 60)
 #   make faults       the full fault-injection suite (docs/reliability.md)
 #   make docs-config  regenerate the option table in docs/configuration.md
+#   make format-check line length and whitespace of the C sources (also run by make check)
 #   make compose-check   build the image, run docker-compose.yml for real (Docker or the
 #                     podman harness; root, minutes; not part of make check)
 
@@ -188,6 +189,11 @@ fuzz: deps
 fuzz-check: deps
 	@sh test/fuzz/run.sh check
 .PHONY: fuzz-check
+
+# Layout rules of the C sources (line length, whitespace): test/format-check.sh.
+format-check:
+	@sh test/format-check.sh
+.PHONY: format-check
 
 # Fault-injection suite (test/faults, issue 7): PostgreSQL -m immediate, kill -9,
 # pg_terminate_backend, a full spool, hostile clients, 3 ingests x 3 processors,

@@ -2,6 +2,7 @@
  * config.c: the option table and its one loader.
  */
 #include "config.h"
+#include "log.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -242,7 +243,7 @@ cfg_parse_argv(struct dh_config *cfg, unsigned who, int argc, char **argv, int *
 			continue;
 		}
 		if ((o = cfg_find_flag(a, nlen, who)) == NULL) {
-			snprintf(err, errlen, "unknown option '--%.*s' (see --help)", (int)nlen, a);
+			snprintf(err, errlen, "unknown option '--%.*s'", (int)nlen, a);
 			return -1;
 		}
 		if (eq)
@@ -261,7 +262,7 @@ cfg_parse_argv(struct dh_config *cfg, unsigned who, int argc, char **argv, int *
 	if (argi != NULL)
 		*argi = i;
 	else if (i < argc) {
-		snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[i]);
+		snprintf(err, errlen, "unexpected argument '%s'", argv[i]);
 		return -1;
 	}
 	return 0;
@@ -271,19 +272,19 @@ cfg_parse_argv(struct dh_config *cfg, unsigned who, int argc, char **argv, int *
 static int
 cfg_check(const struct dh_config *cfg, unsigned who, char *err, size_t errlen)
 {
+	enum log_level	 level;
+
 	for (size_t i = 0; i < cfg_options_count; i++) {
 		const struct cfg_option *o = &cfg_options[i];
 
 		/* dialhookctl checks DATABASE_URL only in subcommands that connect */
 		if (who != CFG_CTL && (o->who & who) && (o->flags & CFG_REQUIRED) && o->type == CFG_STR &&
 		    *(char *const *)cfg_cfield(cfg, o) == NULL) {
-			snprintf(err, errlen, "%s is not set (see --help)", o->env);
+			snprintf(err, errlen, "%s is not set", o->env);
 			return -1;
 		}
 	}
-	if (cfg->log_level && strcmp(cfg->log_level, "debug") && strcmp(cfg->log_level, "info") &&
-	    strcmp(cfg->log_level, "warn") && strcmp(cfg->log_level, "warning") &&
-	    strcmp(cfg->log_level, "error")) {
+	if (cfg->log_level && log_level_parse(cfg->log_level, &level) != 0) {
 		snprintf(err, errlen, "DIALHOOK_LOG_LEVEL: '%s' is not one of debug, info, warn, error",
 		    cfg->log_level);
 		return -1;

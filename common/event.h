@@ -44,9 +44,7 @@
 
 #include <stddef.h>
 
-#ifndef DH_MUSTCHECK
-#define DH_MUSTCHECK __attribute__((warn_unused_result))
-#endif
+#include "compiler.h"
 
 #define EVENT_TYPE_MAX	72	/* bytes, with the NUL */
 #define EVENT_KEY_MAX	200	/* bytes, with the NUL */

@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <netdb.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,24 +74,14 @@ struct httpserv {
 /* Servers with a listener, found by it in the accept-error callback (see httpserv.h). */
 static struct httpserv	*httpserv_live;
 
-static void	httpserv_log(struct httpserv *s, enum log_level level, const char *fmt, ...)
-		    __attribute__((format(printf, 3, 4)));
-
 /* ------------------------------------------------------------ reporting */
 
-/* Format one "message|key=value ..." line and hand it to the daemon's log callback, if any. */
+/* Hand one line (msg and the pairs of kv up to its LOG_END) to the daemon's log callback, if any. */
 static void
-httpserv_log(struct httpserv *s, enum log_level level, const char *fmt, ...)
+httpserv_log(struct httpserv *s, enum log_level level, const char *msg, const struct log_kv *kv)
 {
-	char	 msg[512];
-	va_list	 ap;
-
-	if (s->o.log == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	s->o.log(level, msg, s->o.arg);
+	if (s->o.log != NULL)
+		s->o.log(level, msg, kv, s->o.arg);
 }
 
 static void
@@ -121,15 +110,23 @@ httpserv_report(struct httpserv *s, int64_t now)
 {
 	uint64_t	 n;
 
-	if (httpserv_tally_due(&s->t_refused, now, &n))
-		httpserv_log(s, LOG_LEVEL_WARN, "connection limit reached, closing new connections|"
-		    "listener=%s open=%zu max=%zu closed=%" PRIu64, s->o.name, s->n, s->o.max_connections, n);
-	if (httpserv_tally_due(&s->t_expired, now, &n))
-		httpserv_log(s, LOG_LEVEL_INFO, "closing connections that did not send a request within the "
-		    "read timeout|listener=%s count=%" PRIu64, s->o.name, n);
-	if (httpserv_tally_due(&s->t_resumed, now, &n))
-		httpserv_log(s, LOG_LEVEL_INFO, "accepting connections again after accept() failed|"
-		    "listener=%s times=%" PRIu64, s->o.name, n);
+	if (httpserv_tally_due(&s->t_refused, now, &n)) {
+		const struct log_kv kv[] = { LOG_S("listener", s->o.name), LOG_U("open", s->n),
+		    LOG_U("max", s->o.max_connections), LOG_U("closed", n), LOG_END };
+
+		httpserv_log(s, LOG_LEVEL_WARN, "connection limit reached, closing new connections", kv);
+	}
+	if (httpserv_tally_due(&s->t_expired, now, &n)) {
+		const struct log_kv kv[] = { LOG_S("listener", s->o.name), LOG_U("count", n), LOG_END };
+
+		httpserv_log(s, LOG_LEVEL_INFO,
+		    "closing connections that did not send a request within the read timeout", kv);
+	}
+	if (httpserv_tally_due(&s->t_resumed, now, &n)) {
+		const struct log_kv kv[] = { LOG_S("listener", s->o.name), LOG_U("times", n), LOG_END };
+
+		httpserv_log(s, LOG_LEVEL_INFO, "accepting connections again after accept() failed", kv);
+	}
 }
 
 /* ------------------------------------------------------------ connection table */
@@ -386,10 +383,13 @@ httpserv_accept_error_cb(struct evconnlistener *lev, void *not_ours DH_UNUSED)
 	s->pause_ms = s->failures++ == 0 ? HTTPSERV_PAUSE_MIN_MS :
 	    s->pause_ms * 2 > HTTPSERV_PAUSE_MAX_MS ? HTTPSERV_PAUSE_MAX_MS : s->pause_ms * 2;
 	s->t_errors.n++;
-	if (httpserv_tally_due(&s->t_errors, util_now_us(), &n))
-		httpserv_log(s, LOG_LEVEL_WARN, "could not accept a connection, pausing|"
-		    "listener=%s error=\"%s\" open=%zu failures=%" PRIu64 " pause_ms=%d", s->o.name,
-		    evutil_socket_error_to_string(err), s->n, n, s->pause_ms);
+	if (httpserv_tally_due(&s->t_errors, util_now_us(), &n)) {
+		const struct log_kv kv[] = { LOG_S("listener", s->o.name),
+		    LOG_S("error", evutil_socket_error_to_string(err)), LOG_U("open", s->n),
+		    LOG_U("failures", n), LOG_I("pause_ms", s->pause_ms), LOG_END };
+
+		httpserv_log(s, LOG_LEVEL_WARN, "could not accept a connection, pausing", kv);
+	}
 	s->error_paused = true;
 	tv.tv_sec = s->pause_ms / 1000;
 	tv.tv_usec = (s->pause_ms % 1000) * 1000;

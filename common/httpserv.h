@@ -54,8 +54,8 @@
 struct httpserv;
 struct metric;
 
-/* A line for the daemon's logger: "message|key=value ..." (log_sink in log.h fits). */
-typedef void (*httpserv_log_fn)(enum log_level level, const char *msg, void *arg);
+/* A line for the daemon's logger: a message and pairs up to LOG_END (log_sink in log.h fits). */
+typedef void (*httpserv_log_fn)(enum log_level level, const char *msg, const struct log_kv *kv, void *arg);
 
 struct httpserv_options {
 	const char	*name;			/* for log lines: "webhooks", "metrics" */

@@ -20,9 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#ifndef DH_MUSTCHECK
-#define DH_MUSTCHECK __attribute__((warn_unused_result))
-#endif
+#include "compiler.h"
 
 /* Maximum nesting of arrays and objects json_validate() accepts. */
 #define JSON_MAX_DEPTH 64

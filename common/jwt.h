@@ -13,9 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#ifndef DH_MUSTCHECK
-#define DH_MUSTCHECK __attribute__((warn_unused_result))
-#endif
+#include "compiler.h"
 
 /* How far in the future nbf or iat may be, in seconds (clock skew). */
 #define JWT_LEEWAY_S 300

@@ -1,15 +1,14 @@
 /*
- * log.c: line-oriented logging to stderr.
+ * log.c: line-oriented logging to stderr (see log.h).
  *
- * Each line is formatted into a stack buffer and written with one write(2),
- * so lines from several processes sharing a container's stderr never
- * interleave mid-line.
+ * Each line is rendered into a stack buffer from the message and its typed
+ * pairs and written with one write(2), so lines from several processes
+ * sharing a container's stderr never interleave mid-line.
  */
 #include "log.h"
 
-#include <stdarg.h>
+#include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,6 +16,8 @@
 #include <event2/event.h>
 
 #define LOG_LINE_MAX		4096
+/* Room kept for closing a cut line: `..."}` plus the NUL. */
+#define LOG_CLOSE_ROOM		8
 #define LOG_LIBEVENT_BURST	10	/* libevent lines per window at most */
 #define LOG_LIBEVENT_WINDOW_S	10
 
@@ -35,6 +36,16 @@ static struct {
 } log_libevent_rate;
 
 static const char *const log_level_names[] = { "debug", "info", "warn", "error" };
+
+/*
+ * A line being rendered into buf[0..off). Ordinary appends stop at lim, which
+ * leaves LOG_CLOSE_ROOM bytes for closing a value that was cut (`..."}`).
+ */
+struct log_out {
+	char	*buf;
+	size_t	 off, lim, len;
+	bool	 cut;
+};
 
 void
 log_setup(const char *component, enum log_level level, bool json)
@@ -66,48 +77,171 @@ log_enabled(enum log_level level)
 	return level >= log_state.level;
 }
 
-char *
-log_escape(char *dst, size_t dstlen, const char *src, size_t srclen)
-{
-	size_t	 o = 0;
-
-	if (dstlen == 0)
-		return dst;
-	for (size_t i = 0; i < srclen; i++) {
-		unsigned char c = (unsigned char)src[i];
-		int need = (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') ? 6 : 1;
-
-		if (o + (size_t)need + 4 > dstlen) {
-			if (o + 4 <= dstlen)
-				memcpy(dst + o, "...", 3), o += 3;
-			break;
-		}
-		if (need == 6)
-			o += (size_t)snprintf(dst + o, dstlen - o, "\\u%04x", c);
-		else
-			dst[o++] = (char)c;
-	}
-	dst[o] = '\0';
-	return dst;
-}
-
-/* Append printf output to buf at *off, clamping at the end of buf. */
+/* Append n raw bytes if they fit whole before lim; otherwise mark the line cut. */
 static void
-log_append(char *buf, size_t len, size_t *off, const char *fmt, ...)
+out_raw(struct log_out *o, const char *s, size_t n)
 {
-	va_list	 ap;
-	int	 n;
-
-	if (*off >= len)
+	if (o->cut || o->off + n > o->lim) {
+		o->cut = true;
 		return;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *off, len - *off, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*off = (*off + (size_t)n < len) ? *off + (size_t)n : len - 1;
+	}
+	memcpy(o->buf + o->off, s, n);
+	o->off += n;
 }
 
-/* Format the current UTC time as RFC 3339 with milliseconds. */
+static void
+out_str(struct log_out *o, const char *s)
+{
+	out_raw(o, s, strlen(s));
+}
+
+/* Append s into the closing room (after lim, before the final NUL): only to close a line. */
+static void
+out_close(struct log_out *o, const char *s)
+{
+	size_t	 n = strlen(s);
+
+	if (o->off + n >= o->len)
+		n = o->len - 1 - o->off;
+	memcpy(o->buf + o->off, s, n);
+	o->off += n;
+}
+
+/*
+ * Append s (n bytes) between double quotes, escaped: '"' and '\' get a
+ * backslash, control bytes and bytes >= 0x7f become \u00NN (valid both as a
+ * JSON string and as a logfmt quoted value). A value that does not fit is
+ * cut, marked "..." and still closed.
+ */
+static void
+out_quoted(struct log_out *o, const char *s, size_t n)
+{
+	char	 esc[8];
+
+	out_raw(o, "\"", 1);
+	for (size_t i = 0; i < n && !o->cut; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\', esc[1] = (char)c;
+			out_raw(o, esc, 2);
+		} else if (c < 0x20 || c >= 0x7f) {
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+			out_raw(o, esc, 6);
+		} else
+			out_raw(o, (const char *)&c, 1);
+	}
+	out_close(o, o->cut ? "...\"" : "\"");
+}
+
+/* A text-form value may go bare when it is non-empty and holds only these. */
+static bool
+bare_ok(const char *s, size_t n)
+{
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr("._:/@+-,", c) != NULL))
+			return false;
+	}
+	return true;
+}
+
+/* A pair's value as text: strings point at their bytes, numbers are formatted into tmp. */
+static void
+kv_text(const struct log_kv *kv, char *tmp, size_t tmplen, const char **s, size_t *n)
+{
+	switch (kv->type) {
+	case LOG_KV_STR:
+		*s = kv->v.s ? kv->v.s : "";
+		*n = strlen(*s);
+		return;
+	case LOG_KV_STRN:
+		*s = kv->v.s ? kv->v.s : "";
+		*n = kv->v.s ? kv->len : 0;
+		return;
+	case LOG_KV_INT:
+		snprintf(tmp, tmplen, "%" PRId64, kv->v.i);
+		break;
+	case LOG_KV_UINT:
+		snprintf(tmp, tmplen, "%" PRIu64, kv->v.u);
+		break;
+	case LOG_KV_DBL:
+		snprintf(tmp, tmplen, "%.1f", kv->v.d);
+		break;
+	case LOG_KV_BOOL:
+		snprintf(tmp, tmplen, "%s", kv->v.b ? "true" : "false");
+		break;
+	case LOG_KV_END:
+		tmp[0] = '\0';
+		break;
+	}
+	*s = tmp;
+	*n = strlen(tmp);
+}
+
+/*
+ * One pair: ` key=value` (value quoted unless bare_ok) or `,"key":"value"`.
+ * Nothing is written unless the key and a few value bytes fit.
+ */
+static void
+out_pair(struct log_out *o, const struct log_kv *kv, bool json)
+{
+	char		 tmp[64];
+	const char	*s;
+	size_t		 n, klen = strlen(kv->key);
+
+	if (o->off + klen + 8 > o->lim) {
+		o->cut = true;
+		return;
+	}
+	kv_text(kv, tmp, sizeof(tmp), &s, &n);
+	out_str(o, json ? ",\"" : " ");
+	out_raw(o, kv->key, klen);
+	out_str(o, json ? "\":" : "=");
+	if (!json && bare_ok(s, n) && o->off + n <= o->lim)
+		out_raw(o, s, n);
+	else
+		out_quoted(o, s, n);
+}
+
+size_t
+log_render(char *buf, size_t len, const char *ts, enum log_level level, const char *msg,
+    const struct log_kv *kv)
+{
+	struct log_out	 o = { buf, 0, len > LOG_CLOSE_ROOM ? len - LOG_CLOSE_ROOM : 0, len, false };
+	bool		 json = log_state.json;
+
+	if (len <= LOG_CLOSE_ROOM) {
+		if (len > 0)
+			buf[0] = '\0';
+		return 0;
+	}
+	out_str(&o, json ? "{\"ts\":\"" : "ts=");
+	out_str(&o, ts);
+	out_str(&o, json ? "\",\"level\":\"" : " level=");
+	out_str(&o, log_level_names[level]);
+	if (json) {
+		out_str(&o, "\",\"comp\":");
+		out_quoted(&o, log_state.component, strlen(log_state.component));
+	} else {
+		out_str(&o, " comp=");		/* our own constant: no quoting needed */
+		out_str(&o, log_state.component);
+	}
+	out_str(&o, json ? ",\"msg\":" : " msg=");
+	out_quoted(&o, msg ? msg : "", msg ? strlen(msg) : 0);
+	for (; kv != NULL && kv->type != LOG_KV_END && !o.cut; kv++)
+		out_pair(&o, kv, json);
+	if (json)
+		out_close(&o, "}");
+	buf[o.off] = '\0';
+	return o.off;
+}
+
+/* The current UTC time as RFC 3339 with milliseconds. */
 static void
 log_timestamp(char *buf, size_t len)
 {
@@ -121,145 +255,33 @@ log_timestamp(char *buf, size_t len)
 	    tm.tm_min, tm.tm_sec, (long)(ts.tv_nsec / 1000000) % 1000);
 }
 
-/*
- * End of a quoted value starting at q (just after its opening quote): the
- * first '"' followed by the end of the text or by " key=". A quote inside the
- * value (libpq messages quote names) does not end it.
- */
-static const char *
-log_quoted_end(const char *q)
-{
-	for (const char *c = strchr(q, '"'); c; c = strchr(c + 1, '"')) {
-		const char *k = c + 1;
-
-		if (*k == '\0')
-			return c;
-		if (*k != ' ')
-			continue;
-		k++;
-		k += strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_");
-		if (k > c + 2 && *k == '=')
-			return c;
-	}
-	return q + strlen(q);
-}
-
-/* Append s (n bytes) as the inside of a JSON string: quotes, backslashes and controls escaped. */
-static void
-log_json_string(char *buf, size_t len, size_t *off, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\')
-			log_append(buf, len, off, "\\%c", c);
-		else if (c < 0x20)
-			log_append(buf, len, off, "\\u%04x", c);
-		else
-			log_append(buf, len, off, "%c", c);
-	}
-}
-
-/* Convert one "key=value" or "key=\"value\"" pair at p to a JSON member; return the rest. */
-static const char *
-log_json_pair(char *buf, size_t len, size_t *off, const char *p)
-{
-	const char	*eq, *v, *end;
-
-	while (*p == ' ')
-		p++;
-	eq = strchr(p, '=');
-	if (*p == '\0' || eq == NULL)
-		return p + strlen(p);
-	v = eq + 1;
-	if (*v == '"') {
-		v++;
-		end = log_quoted_end(v);
-	} else
-		end = v + strcspn(v, " ");
-	log_append(buf, len, off, ",\"%.*s\":\"", (int)(eq - p), p);
-	log_json_string(buf, len, off, v, (size_t)(end - v));
-	log_append(buf, len, off, "\"");
-	return *end == '"' ? end + 1 : end;
-}
-
-/*
- * Split the formatted text at the first '|': the left part is the message,
- * the right part the key=value pairs (emitted verbatim in text mode, turned
- * into JSON members in json mode).
- */
-static void
-log_emit(enum log_level level, const char *text)
-{
-	char		 line[LOG_LINE_MAX], ts[96];
-	const char	*bar = strchr(text, '|');
-	size_t		 msglen = bar ? (size_t)(bar - text) : strlen(text);
-	size_t		 off = 0;
-
-	log_timestamp(ts, sizeof(ts));
-	if (!log_state.json) {
-		log_append(line, sizeof(line), &off, "ts=%s level=%s comp=%s msg=\"%.*s\"",
-		    ts, log_level_names[level], log_state.component, (int)msglen, text);
-		if (bar)
-			log_append(line, sizeof(line), &off, " %s", bar + 1);
-	} else {
-		log_append(line, sizeof(line), &off,
-		    "{\"ts\":\"%s\",\"level\":\"%s\",\"comp\":\"%s\",\"msg\":\"",
-		    ts, log_level_names[level], log_state.component);
-		log_json_string(line, sizeof(line), &off, text, msglen);
-		log_append(line, sizeof(line), &off, "\"");
-		for (const char *p = bar ? bar + 1 : NULL; p && *p;)
-			p = log_json_pair(line, sizeof(line), &off, p);
-		log_append(line, sizeof(line), &off, "}");
-	}
-	if (off >= sizeof(line) - 1)
-		off = sizeof(line) - 2;
-	line[off++] = '\n';
-	(void)!write(STDERR_FILENO, line, off);
-}
-
 void
-log_write(enum log_level level, const char *fmt, ...)
+log_kv_write(enum log_level level, const char *msg, const struct log_kv *kv)
 {
-	char	 text[LOG_LINE_MAX];
-	va_list	 ap;
+	char	 line[LOG_LINE_MAX], ts[96];
+	size_t	 n;
 
 	if (!log_enabled(level))
 		return;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	log_emit(level, text);
+	log_timestamp(ts, sizeof(ts));
+	n = log_render(line, sizeof(line) - 1, ts, level, msg, kv);
+	line[n++] = '\n';
+	(void)!write(STDERR_FILENO, line, n);
 }
 
 void
-log_fatal(const char *fmt, ...)
-{
-	char	 text[LOG_LINE_MAX];
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	log_emit(LOG_LEVEL_ERROR, text);
-	exit(1);
-}
-
-void
-log_sink(enum log_level level, const char *msg, void *arg)
+log_sink(enum log_level level, const char *msg, const struct log_kv *kv, void *arg)
 {
 	(void)arg;
-	if (log_enabled(level))
-		log_emit(level, msg);
+	log_kv_write(level, msg, kv);
 }
 
-/* event_set_log_callback target: libevent's line, escaped, at most LOG_LIBEVENT_BURST per window. */
+/* event_set_log_callback target: libevent's line, at most LOG_LIBEVENT_BURST per window. */
 static void
 log_libevent(int severity, const char *msg)
 {
 	enum log_level	 level = severity >= EVENT_LOG_WARN ? LOG_LEVEL_WARN : LOG_LEVEL_DEBUG;
 	struct timespec	 now;
-	char		 esc[512];
 
 	if (!log_enabled(level))
 		return;
@@ -273,8 +295,8 @@ log_libevent(int severity, const char *msg)
 		return;
 	}
 	log_libevent_rate.n++;
-	log_escape(esc, sizeof(esc), msg, strlen(msg));
-	log_write(level, "libevent|detail=\"%s\" suppressed=%lu", esc, log_libevent_rate.suppressed);
+	log_at(level, "libevent", LOG_S("detail", msg), LOG_U("suppressed", log_libevent_rate.suppressed),
+	    LOG_END);
 	log_libevent_rate.suppressed = 0;
 }
 

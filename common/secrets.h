@@ -21,9 +21,7 @@
 
 #include <stddef.h>
 
-#ifndef DH_MUSTCHECK
-#define DH_MUSTCHECK __attribute__((warn_unused_result))
-#endif
+#include "compiler.h"
 
 /* Largest secrets file secrets_load() reads. */
 #define SECRETS_MAX_FILE	(1024 * 1024)

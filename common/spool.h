@@ -47,9 +47,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#ifndef DH_MUSTCHECK
-#define DH_MUSTCHECK __attribute__((warn_unused_result))
-#endif
+#include "compiler.h"
 
 #define SPOOL_HEADER_LEN	16
 #define SPOOL_MIN_RECORD	(SPOOL_HEADER_LEN + 8 + 2 + 2 + 2 + 4)

@@ -11,9 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DH_MUSTCHECK __attribute__((warn_unused_result))
-#define DH_UNUSED __attribute__((unused))
-#define DH_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#include "compiler.h"
 
 void	*xmalloc(size_t size);
 void	*xcalloc(size_t nmemb, size_t size);

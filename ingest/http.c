@@ -184,8 +184,8 @@ http_reject_cause(struct http *h, struct evhttp_request *req, const char *app_id
 
 	if (evcon != NULL)
 		evhttp_connection_get_peer(evcon, &peer, &port);
-	log_info("webhook rejected|status=%d reason=%s cause=%s app=%s peer=%s", status, reason, cause,
-	    app_id, peer ? peer : "-");
+	log_info("webhook rejected", LOG_I("status", status), LOG_S("reason", reason), LOG_S("cause", cause),
+	    LOG_S("app", app_id), LOG_S("peer", peer ? peer : "-"));
 	http_count_reject(h, cause);
 	http_error(h, req, ROUTE_WEBHOOK, status, reason);
 }
@@ -208,16 +208,16 @@ http_store_done(void *owner, const struct store_result *res, void *arg)
 	switch (res->outcome) {
 	case STORE_STORED:
 		snprintf(body, sizeof(body), "{\"status\":\"stored\",\"id\":%" PRId64 "}", res->id);
-		log_debug("webhook stored|id=%" PRId64 " app=%s type=%s", res->id, res->app_id,
-		    res->event_type);
+		log_debug("webhook stored", LOG_I("id", res->id), LOG_S("app", res->app_id),
+		    LOG_S("type", res->event_type));
 		http_send(h, req, ROUTE_WEBHOOK, 200, body);
 		break;
 	case STORE_DUPLICATE:
-		log_debug("webhook duplicate|app=%s type=%s", res->app_id, res->event_type);
+		log_debug("webhook duplicate", LOG_S("app", res->app_id), LOG_S("type", res->event_type));
 		http_send(h, req, ROUTE_WEBHOOK, 200, "{\"status\":\"duplicate\"}");
 		break;
 	case STORE_SPOOLED:
-		log_debug("webhook spooled|app=%s type=%s", res->app_id, res->event_type);
+		log_debug("webhook spooled", LOG_S("app", res->app_id), LOG_S("type", res->event_type));
 		http_send(h, req, ROUTE_WEBHOOK, 200, "{\"status\":\"spooled\"}");
 		break;
 	case STORE_UNAVAILABLE:
@@ -420,11 +420,11 @@ http_connection_cap(const struct ingest *in, bool mon)
 
 	if (cap == 0)
 		log_error("the open-file limit leaves no descriptor for client connections, raise it "
-		    "(ulimit -n)|nofile=%" PRIu64 " reserve=%" PRIu64, in->nofile, reserve);
+		    "(ulimit -n)", LOG_U("nofile", in->nofile), LOG_U("reserve", reserve));
 	else if (cap < (size_t)cfg->max_connections)
-		log_warn("DIALHOOK_MAX_CONNECTIONS lowered to fit the open-file limit|configured=%" PRId64
-		    " max_connections=%zu nofile=%" PRIu64 " reserve=%" PRIu64, cfg->max_connections, cap,
-		    in->nofile, reserve);
+		log_warn("DIALHOOK_MAX_CONNECTIONS lowered to fit the open-file limit",
+		    LOG_I("configured", cfg->max_connections), LOG_U("max_connections", cap),
+		    LOG_U("nofile", in->nofile), LOG_U("reserve", reserve));
 	return cap;
 }
 
@@ -473,7 +473,7 @@ http_listen(struct http *h)
 	http_register_metrics(h, &main, &mon);
 	if ((h->main = httpserv_new(h->in->base, &main, err, sizeof(err))) == NULL ||
 	    (separate && (h->mon = httpserv_new(h->in->base, &mon, err, sizeof(err))) == NULL)) {
-		log_error("could not serve HTTP|error=\"%s\"", err);
+		log_error("could not serve HTTP", LOG_S("error", err));
 		return -1;
 	}
 	return 0;

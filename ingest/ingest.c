@@ -3,7 +3,6 @@
  */
 #include "ingest.h"
 
-#include <inttypes.h>
 #include <signal.h>
 #include <string.h>
 
@@ -36,7 +35,7 @@ ingest_db_fatal(const char *why, void *arg)
 
 	if (in->state == INGEST_STOPPED)
 		return;
-	log_error("cannot use the database, exiting|error=\"%s\"", why);
+	log_error("cannot use the database, exiting", LOG_S("error", why));
 	ingest_abort(in, 1);
 }
 
@@ -48,13 +47,13 @@ ingest_signal_cb(evutil_socket_t sig, short what DH_UNUSED, void *arg)
 	const char	*name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
 
 	if (in->state != INGEST_RUNNING) {
-		log_warn("second signal, exiting at once|signal=%s pending=%zu", name,
-		    store_pending(in->store));
+		log_warn("second signal, exiting at once", LOG_S("signal", name),
+		    LOG_U("pending", store_pending(in->store)));
 		ingest_abort(in, 1);
 		return;
 	}
-	log_info("shutting down: finishing in-flight requests|signal=%s pending=%zu timeout_ms=%" PRId64,
-	    name, store_pending(in->store), in->cfg->shutdown_timeout_ms);
+	log_info("shutting down: finishing in-flight requests", LOG_S("signal", name),
+	    LOG_U("pending", store_pending(in->store)), LOG_I("timeout_ms", in->cfg->shutdown_timeout_ms));
 	in->state = INGEST_DRAINING;
 	in->drain_deadline_us = util_now_us() + in->cfg->shutdown_timeout_ms * 1000;
 	http_stop_accepting(in->http);
@@ -77,8 +76,8 @@ ingest_janitor_cb(evutil_socket_t fd DH_UNUSED, short what DH_UNUSED, void *arg)
 		in->exit_code = 0;
 		event_base_loopexit(in->base, &flush);
 	} else if (util_now_us() > in->drain_deadline_us) {
-		log_warn("shutdown timeout, exiting with requests unanswered|pending=%zu",
-		    store_pending(in->store));
+		log_warn("shutdown timeout, exiting with requests unanswered",
+		    LOG_U("pending", store_pending(in->store)));
 		ingest_abort(in, 1);
 	}
 }
@@ -122,8 +121,8 @@ ingest_store(struct ingest *in)
 
 	st = store_new(in->base, &opt, in->metrics, http_store_done, ingest_db_fatal, in, err, sizeof(err));
 	if (st == NULL)
-		log_error("cannot use the outage spool, refusing to start|dir=%s error=\"%s\"", opt.spool_dir,
-		    err);
+		log_error("cannot use the outage spool, refusing to start", LOG_S("dir", opt.spool_dir),
+		    LOG_S("error", err));
 	return st;
 }
 
@@ -140,19 +139,19 @@ ingest_init(struct ingest *in, const struct dh_config *cfg)
 	log_route_libevent();
 	/* the connection cap is computed from this limit (http.c) */
 	if (httpserv_raise_nofile(&before, &in->nofile, err, sizeof(err)) != 0)
-		log_warn("could not raise the open-file limit, keeping it|error=\"%s\"", err);
+		log_warn("could not raise the open-file limit, keeping it", LOG_S("error", err));
 	/* order: loop, metrics, verifier (refuses bad secrets), store, HTTP, signals */
 	if ((in->base = event_base_new()) == NULL) {
 		log_error("could not create the event loop");
 		goto fail;
 	}
 	if ((in->resolver = resolver_new(in->base, cfg->resolv_conf, err, sizeof(err))) == NULL) {
-		log_error("cannot use DIALHOOK_RESOLV_CONF, refusing to start|error=\"%s\"", err);
+		log_error("cannot use DIALHOOK_RESOLV_CONF, refusing to start", LOG_S("error", err));
 		goto fail;
 	}
 	in->metrics = metrics_new();
 	if ((in->verify = verify_new(cfg, err, sizeof(err))) == NULL) {
-		log_error("refusing to start|error=\"%s\"", err);
+		log_error("refusing to start", LOG_S("error", err));
 		goto fail;
 	}
 	if ((in->store = ingest_store(in)) == NULL)
@@ -168,12 +167,11 @@ fail:
 int
 ingest_run(struct ingest *in)
 {
-	char	 desc[1024];
-
-	cfg_describe(in->cfg, CFG_INGEST, desc, sizeof(desc));
-	log_info("dialhook-ingest starting|version=%s libevent=%s backend=%s libpq=%d app_secrets=%zu "
-	    "nofile=%" PRIu64 " %s", DH_VERSION, event_get_version(), event_base_get_method(in->base),
-	    PQlibVersion(), verify_app_count(in->verify), in->nofile, desc);
+	/* the options are on main.c's "configuration" line, just before */
+	log_info("dialhook-ingest starting", LOG_S("version", DH_VERSION),
+	    LOG_S("libevent", event_get_version()), LOG_S("backend", event_base_get_method(in->base)),
+	    LOG_I("libpq", PQlibVersion()), LOG_U("app_secrets", verify_app_count(in->verify)),
+	    LOG_U("nofile", in->nofile));
 	if (verify_is_unsigned(in->verify))
 		log_warn("NO SECRET CONFIGURED: webhooks are NOT verified (DIALHOOK_ALLOW_UNSIGNED=1); "
 		    "anyone who can reach the listener can store events");

@@ -136,8 +136,8 @@ req_release(struct req_pool *p, struct req *r)
 static int
 req_refuse(const struct req *r, enum req_state to)
 {
-	log_error("bug: illegal request state change refused|from=%s to=%s app=%s type=%s",
-	    req_state_name(r->state), req_state_name(to), r->app_id, r->info.type);
+	log_error("bug: illegal request state change refused", LOG_S("from", req_state_name(r->state)),
+	    LOG_S("to", req_state_name(to)), LOG_S("app", r->app_id), LOG_S("type", r->info.type));
 #ifdef DH_STRICT
 	abort();
 #endif

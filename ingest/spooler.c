@@ -94,7 +94,7 @@ spill_unwritable(struct spooler *sp, const char *what, const char *err)
 		return;
 	sp->unwritable_logged = true;
 	log_error("outage spool cannot be written, answering 503 while the database is down (nothing can be "
-	    "stored)|dir=%s step=\"%s\" error=\"%s\"", sp->dir, what, err);
+	    "stored)", LOG_S("dir", sp->dir), LOG_S("step", what), LOG_S("error", err));
 }
 
 /* Log and count an append the spool refused (full: at most once a second; invalid: an oversized event). */
@@ -108,12 +108,12 @@ spill_refused(struct spooler *sp, enum spool_append_result ar, bool invalid, con
 		now = util_now_us();
 		if (now - sp->last_full_log_us > 1000000) {
 			sp->last_full_log_us = now;
-			log_warn("outage spool full, answering 503|dir=%s bytes=%" PRIu64
-			    " max_bytes=%" PRIu64, sp->dir, spool_bytes(sp->spool), sp->max_bytes);
+			log_warn("outage spool full, answering 503", LOG_S("dir", sp->dir),
+			    LOG_U("bytes", spool_bytes(sp->spool)), LOG_U("max_bytes", sp->max_bytes));
 		}
 	} else if (invalid) {
 		metric_inc(sp->m_spool_err);
-		log_error("could not append to the outage spool|dir=%s error=\"%s\"", sp->dir, err);
+		log_error("could not append to the outage spool", LOG_S("dir", sp->dir), LOG_S("error", err));
 	} else {
 		metric_inc(sp->m_spool_err);
 		spill_unwritable(sp, "append", err);
@@ -133,7 +133,7 @@ spooler_append(struct spooler *sp, const struct spool_record *rec)
 		return 0;
 	}
 	if (spool_rewind(sp->spool, mark) != 0)
-		log_error("could not rewind the spool group|mark=%zu", mark);
+		log_error("could not rewind the spool group", LOG_U("mark", mark));
 	spill_refused(sp, ar, spool_record_size(rec) == 0, err);
 	return -1;
 }
@@ -156,9 +156,9 @@ spooler_sync(struct spooler *sp)
 	sp->unwritable = false;
 	if (sp->unwritable_logged) {
 		sp->unwritable_logged = false;
-		log_info("outage spool written again|dir=%s", sp->dir);
+		log_info("outage spool written again", LOG_S("dir", sp->dir));
 	}
-	log_debug("spooled|events=%zu", n);
+	log_debug("spooled", LOG_U("events", n));
 	metric_add(sp->m_spooled, (double)n);
 	return 0;
 }
@@ -199,9 +199,11 @@ done_remember(struct spooler *sp, const char *name, enum spool_retire how, const
 		backoff_reset(&sp->retire_backoff);
 		sp->retire_after_us = util_now_us() + backoff_next(&sp->retire_backoff) * 1000;
 	}
-	log_warn("could not %s a finished spool segment; it will not be replayed again, retrying with "
-	    "backoff|segment=%s unremovable=%zu error=\"%s\"",
-	    how == SPOOL_RETIRE_REMOVE ? "remove" : "quarantine", name, sp->ndone, err);
+	log_warn(how == SPOOL_RETIRE_REMOVE ?
+	    "could not remove a finished spool segment; it will not be replayed again, retrying with "
+	    "backoff" :
+	    "could not quarantine a finished spool segment; it will not be replayed again, retrying with "
+	    "backoff", LOG_S("segment", name), LOG_U("unremovable", sp->ndone), LOG_S("error", err));
 }
 
 /* spool_claim's skip callback: a segment this process finished already. */
@@ -230,7 +232,8 @@ replay_retire(struct spooler *sp)
 		return;
 	for (size_t i = 0; i < sp->ndone; i++) {
 		if (spool_retire(sp->dir, sp->done[i].name, sp->done[i].how, err, sizeof(err)) == 0) {
-			log_info("finished spool segment retired at last|segment=%s", sp->done[i].name);
+			log_info("finished spool segment retired at last",
+			    LOG_S("segment", sp->done[i].name));
 			free(sp->done[i].name);
 			continue;
 		}
@@ -253,18 +256,18 @@ replay_finish(struct spooler *sp)
 
 	snprintf(name, sizeof(name), "%s", spool_segment_name(sp->seg));
 	if (sp->seg_end == SPOOL_NEXT_CORRUPT) {
-		log_error("spool segment is corrupt, quarantining it (renamed to .bad) for an operator|"
-		    "segment=%s offset=%zu size=%zu", name, off, size);
+		log_error("spool segment is corrupt, quarantining it (renamed to .bad) for an operator",
+		    LOG_S("segment", name), LOG_U("offset", off), LOG_U("size", size));
 		metric_inc(sp->m_quarantined);
 		if (spool_segment_quarantine(sp->seg, err, sizeof(err)) != 0)
 			done_remember(sp, name, SPOOL_RETIRE_QUARANTINE, err);
 	} else {
 		if (sp->seg_end == SPOOL_NEXT_TORN) {
-			log_warn("spool segment has a torn tail (never acknowledged), dropping it|"
-			    "segment=%s offset=%zu dropped_bytes=%zu", name, off, size - off);
+			log_warn("spool segment has a torn tail (never acknowledged), dropping it",
+			    LOG_S("segment", name), LOG_U("offset", off), LOG_U("dropped_bytes", size - off));
 			metric_add(sp->m_torn, (double)(size - off));
 		}
-		log_info("spool segment replayed|segment=%s bytes=%zu", name, size);
+		log_info("spool segment replayed", LOG_S("segment", name), LOG_U("bytes", size));
 		if (spool_segment_done(sp->seg, err, sizeof(err)) != 0)
 			done_remember(sp, name, SPOOL_RETIRE_REMOVE, err);
 	}
@@ -347,9 +350,9 @@ reject_write(struct spooler *sp, const struct spool_record *rec)
 out:
 	saved = errno;
 	if (rc != 0)
-		log_error("could not write a refused spool record to its rejected file|path=%s step=%s "
-		    "error=\"%s\"", path, step,
-		    strcmp(step, "encode") == 0 ? "invalid record" : strerror(saved));
+		log_error("could not write a refused spool record to its rejected file", LOG_S("path", path),
+		    LOG_S("step", step), LOG_S("error", strcmp(step, "encode") == 0 ? "invalid record" :
+		    strerror(saved)));
 	if (fd >= 0)
 		close(fd);
 	if (dfd >= 0)
@@ -369,18 +372,16 @@ replay_reject(struct spooler *sp, const PGresult *res)
 	const struct spool_record *rec = &sp->recs[sp->cur];
 	const char	*state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	const char	*msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-	char		 app[128], type[128], key[256], why[512];
+	char		 file[512];
 
 	if (reject_write(sp, rec) != 0)
 		return -1;
-	log_escape(app, sizeof(app), rec->app_id, rec->app_id_len);
-	log_escape(type, sizeof(type), rec->event_type, rec->event_type_len);
-	log_escape(key, sizeof(key), rec->dedupe_key, rec->dedupe_key_len);
-	log_escape(why, sizeof(why), msg ? msg : "", msg ? strlen(msg) : 0);
-	log_error("database refused a spooled event, kept in the rejected file for an operator|"
-	    "segment=%s offset=%zu app=%s type=%s dedupe_key=%s sqlstate=%s error=\"%s\" file=%s%s",
-	    spool_segment_name(sp->seg), sp->offs[sp->cur], app, type, key, state ? state : "none", why,
-	    spool_segment_name(sp->seg), SPOOLER_REJECTED_SUFFIX);
+	snprintf(file, sizeof(file), "%s" SPOOLER_REJECTED_SUFFIX, spool_segment_name(sp->seg));
+	log_error("database refused a spooled event, kept in the rejected file for an operator",
+	    LOG_S("segment", spool_segment_name(sp->seg)), LOG_U("offset", sp->offs[sp->cur]),
+	    LOG_SN("app", rec->app_id, rec->app_id_len), LOG_SN("type", rec->event_type, rec->event_type_len),
+	    LOG_SN("dedupe_key", rec->dedupe_key, rec->dedupe_key_len),
+	    LOG_S("sqlstate", state ? state : "none"), LOG_S("error", msg), LOG_S("file", file));
 	metric_inc(sp->m_rejected);
 	return 0;
 }
@@ -400,8 +401,9 @@ replay_failed(struct spooler *sp, const PGresult *res)
 
 	if (res != NULL && !pgconn_sqlstate_is_transient(state)) {
 		if (sp->cur_n > 1) {
-			log_warn("spool batch refused, replaying its records one at a time|segment=%s "
-			    "records=%zu sqlstate=%s", spool_segment_name(sp->seg), sp->cur_n, state);
+			log_warn("spool batch refused, replaying its records one at a time",
+			    LOG_S("segment", spool_segment_name(sp->seg)), LOG_U("records", sp->cur_n),
+			    LOG_S("sqlstate", state ? state : "none"));
 			sp->solo = true;
 			sp->cur_n = 0;	/* the next statement sends record 0 */
 			return;
@@ -413,8 +415,8 @@ replay_failed(struct spooler *sp, const PGresult *res)
 	}
 	pgconn_trim_error(res ? PQresultErrorMessage(res) : "connection lost", why, sizeof(why));
 	delay_ms = backoff_next(&sp->replay_backoff);
-	log_warn("could not replay spool batch, retrying the segment later|conn=%d segment=%s "
-	    "retry_ms=%" PRId64 " error=\"%s\"", sp->conn_idx, spool_segment_name(sp->seg), delay_ms, why);
+	log_warn("could not replay spool batch, retrying the segment later", LOG_I("conn", sp->conn_idx),
+	    LOG_S("segment", spool_segment_name(sp->seg)), LOG_I("retry_ms", delay_ms), LOG_S("error", why));
 	replay_release(sp, delay_ms);
 }
 
@@ -427,7 +429,7 @@ spooler_replay_result(struct spooler *sp, PGresult *res)
 	if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK) {
 		inserted = strtol(PQcmdTuples(res), NULL, 10);
 		metric_add(sp->m_replayed, (double)sp->cur_n);
-		log_debug("replayed spool batch|records=%zu inserted=%ld", sp->cur_n, inserted);
+		log_debug("replayed spool batch", LOG_U("records", sp->cur_n), LOG_I("inserted", inserted));
 		backoff_reset(&sp->replay_backoff);
 		replay_advance(sp, sp->cur_n);
 	} else
@@ -520,7 +522,7 @@ replay_claim(struct spooler *sp)
 	if (sp->seg != NULL || util_now_us() < sp->replay_after_us)
 		return;
 	if (spool_claim(sp->dir, done_skip, sp, &sp->seg, err, sizeof(err)) != 0) {
-		log_warn("could not claim a spool segment|dir=%s error=\"%s\"", sp->dir, err);
+		log_warn("could not claim a spool segment", LOG_S("dir", sp->dir), LOG_S("error", err));
 		sp->replay_after_us = util_now_us() + SPOOLER_TICK_MS * 1000;
 		sp->seg = NULL;
 		return;
@@ -528,8 +530,8 @@ replay_claim(struct spooler *sp)
 	if (sp->seg == NULL)
 		return;
 	sp->seg_end = SPOOL_NEXT_RECORD;
-	log_info("replaying spool segment|segment=%s bytes=%zu", spool_segment_name(sp->seg),
-	    spool_segment_size(sp->seg));
+	log_info("replaying spool segment", LOG_S("segment", spool_segment_name(sp->seg)),
+	    LOG_U("bytes", spool_segment_size(sp->seg)));
 }
 
 /*
@@ -545,7 +547,7 @@ replay_tick_cb(evutil_socket_t fd DH_UNUSED, short what DH_UNUSED, void *arg)
 	char		 err[256];
 
 	if (spool_writer_rescan(sp->spool, err, sizeof(err)) != 0)
-		log_warn("could not scan the outage spool|dir=%s error=\"%s\"", sp->dir, err);
+		log_warn("could not scan the outage spool", LOG_S("dir", sp->dir), LOG_S("error", err));
 	spill_probe(sp);
 	replay_retire(sp);
 	if (!sp->db_up || sp->draining)

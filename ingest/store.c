@@ -12,7 +12,6 @@
  */
 #include "store.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -378,11 +377,9 @@ store_batch_error(struct store_slot *s, const PGresult *res)
 	bool			 transient = pgconn_sqlstate_is_transient(state);
 	enum batching_fate	 fate = batching_on_error(transient, s->batch.n, st->sp != NULL);
 	struct req		*r, *next;
-	char			 esc[256];
 
-	log_escape(esc, sizeof(esc), msg ? msg : "", msg ? strlen(msg) : 0);
-	log_warn("could not store batch|conn=%d rows=%zu sqlstate=%s error=\"%s\"", s->idx, s->batch.n,
-	    state ? state : "none", esc);
+	log_warn("could not store batch", LOG_I("conn", s->idx), LOG_U("rows", s->batch.n),
+	    LOG_S("sqlstate", state ? state : "none"), LOG_S("error", msg));
 	if (fate == BATCHING_FATE_ISOLATE) {
 		store_requeue(s, true);
 		return;
@@ -431,7 +428,7 @@ store_wake_done(struct pgconn *c DH_UNUSED, PGresult *res, void *arg)
 	s->job = SLOT_IDLE;
 	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK) {
 		pgconn_trim_error(PQresultErrorMessage(res), why, sizeof(why));
-		log_warn("could not send wake-up|conn=%d error=\"%s\"", s->idx, why);
+		log_warn("could not send wake-up", LOG_I("conn", s->idx), LOG_S("error", why));
 	}
 	event_active(s->st->kick, EV_TIMEOUT, 0);
 }
@@ -576,8 +573,8 @@ store_tick_slot(struct store_slot *s, int64_t now)
 			(void)req_answer_early(&st->reqs, r, STORE_TIMEOUT);
 	}
 	if (batching_stuck(now - s->sent_us, st->opt.timeout_ms)) {
-		log_warn("database statement stuck, resetting the connection|conn=%d rows=%zu "
-		    "waited_ms=%" PRId64, s->idx, s->batch.n, (now - s->sent_us) / 1000);
+		log_warn("database statement stuck, resetting the connection", LOG_I("conn", s->idx),
+		    LOG_U("rows", s->batch.n), LOG_I("waited_ms", (now - s->sent_us) / 1000));
 		metric_inc(st->m_resets);
 		pgconn_reset(s->conn, "statement outlived twice DIALHOOK_DB_TIMEOUT_MS");
 	}
@@ -610,7 +607,7 @@ store_on_up(struct pgconn *c DH_UNUSED, void *arg)
 	s->up = true;
 	s->fail_logged = false;
 	s->st->up++;
-	log_info("database connection up|conn=%d up=%zu", s->idx, s->st->up);
+	log_info("database connection up", LOG_I("conn", s->idx), LOG_U("up", s->st->up));
 	if (s->st->sp != NULL)
 		spooler_db_up(s->st->sp, true);
 	store_dispatch(s->st);
@@ -625,10 +622,12 @@ store_on_down(struct pgconn *c DH_UNUSED, const char *why, void *arg)
 	if (s->up) {
 		s->up = false;
 		st->up--;
-		log_warn("database connection lost|conn=%d up=%zu error=\"%s\"", s->idx, st->up, why);
+		log_warn("database connection lost", LOG_I("conn", s->idx), LOG_U("up", st->up),
+		    LOG_S("error", why));
 	} else if (!s->fail_logged) {
 		s->fail_logged = true;
-		log_warn("could not connect to the database, retrying|conn=%d error=\"%s\"", s->idx, why);
+		log_warn("could not connect to the database, retrying", LOG_I("conn", s->idx),
+		    LOG_S("error", why));
 	}
 	if (st->sp != NULL)
 		spooler_db_up(st->sp, st->up > 0);

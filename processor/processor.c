@@ -143,7 +143,8 @@ proc_send(struct processor *p, enum proc_state st, struct proc_stmt q)
 		break;
 	}
 	if (rc != 0) {
-		log_warn("could not send a query|state=%d reason=\"%s\"", (int)st, pgconn_last_error(p->db));
+		log_warn("could not send a query", LOG_I("state", st),
+		    LOG_S("reason", pgconn_last_error(p->db)));
 		p->state = PS_IDLE;
 	}
 }
@@ -311,8 +312,17 @@ proc_log_field_errors(const struct batch *b)
 		if (b->out.field_errors[f] > 0)
 			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s:%" PRIu32, o ? "," : "",
 			    payload_field_name(f), b->out.field_errors[f]);
-	log_warn("ignored optional fields of the wrong type|events=%zu fields=%s", b->field_error_events,
-	    list);
+	log_warn("ignored optional fields of the wrong type", LOG_U("events", b->field_error_events),
+	    LOG_S("fields", list));
+}
+
+/* One failed event's line (reason: why it failed); dead=yes on its last attempt. */
+static void
+proc_log_failed(const struct batch_event *ev, const char *reason)
+{
+	log_warn("event failed", LOG_I("id", ev->id), LOG_I("attempt", ev->attempts + 1),
+	    LOG_S("dead", ev->dead ? "yes" : "no"), LOG_I("retry_in_ms", ev->dead ? 0 : ev->delay_ms),
+	    LOG_S("reason", reason));
 }
 
 /* Log each failure of a committed batch (the reason is the handler's, with its class prefix). */
@@ -323,9 +333,7 @@ proc_log_failures(const struct batch *b)
 		const struct batch_event *ev = &b->ev[i];
 
 		if (ev->outcome == BATCH_FAILED)
-			log_warn("event failed|id=%" PRId64 " attempt=%d dead=%s retry_in_ms=%" PRId64 " reason=\"%s\"",
-			    ev->id, ev->attempts + 1, ev->dead ? "yes" : "no", ev->dead ? 0 : ev->delay_ms,
-			    ev->error ? ev->error : "");
+			proc_log_failed(ev, ev->error);
 	}
 }
 
@@ -339,11 +347,14 @@ proc_committed(struct processor *p)
 	status_batch(p->status, b, took, db);
 	proc_log_failures(b);
 	proc_log_field_errors(b);
-	log_info("batch committed|events=%zu calls=%zu handled=%zu skipped=%zu failed=%zu dead=%zu"
-	    " took_ms=%.1f db_ms=%.1f claim_ms=%.1f write_ms=%.1f commit_ms=%.1f%s", b->n, b->nrows,
-	    b->handled, b->skipped, b->failed, b->dead, took * 1e3, db * 1e3,
-	    (double)p->step_us[PS_CLAIM] / 1e3, (double)p->step_us[PS_WRITE] / 1e3,
-	    (double)p->step_us[PS_COMMIT] / 1e3, p->subset ? " isolated=yes" : "");
+	/* isolated=yes only on a bisection's batches (else the LOG_END there ends the list) */
+	log_info("batch committed", LOG_U("events", b->n), LOG_U("calls", b->nrows),
+	    LOG_U("handled", b->handled), LOG_U("skipped", b->skipped), LOG_U("failed", b->failed),
+	    LOG_U("dead", b->dead), LOG_F("took_ms", took * 1e3), LOG_F("db_ms", db * 1e3),
+	    LOG_F("claim_ms", (double)p->step_us[PS_CLAIM] / 1e3),
+	    LOG_F("write_ms", (double)p->step_us[PS_WRITE] / 1e3),
+	    LOG_F("commit_ms", (double)p->step_us[PS_COMMIT] / 1e3),
+	    p->subset ? LOG_S("isolated", "yes") : LOG_END);
 	/* a full batch, or the end of a bisection: more may be due */
 	if (p->full || p->subset)
 		p->pending = true;
@@ -363,8 +374,8 @@ proc_write_failed(struct processor *p, const char *why)
 	for (size_t i = 0; i < b->n; i++)
 		ids[i] = b->ev[i].id;
 	if (b->n > 1) {
-		log_warn("batch write failed, isolating|events=%zu first_id=%" PRId64 " reason=\"%s\"",
-		    b->n, ids[0], why);
+		log_warn("batch write failed, isolating", LOG_U("events", b->n), LOG_I("first_id", ids[0]),
+		    LOG_S("reason", why));
 		proc_stack_push(p, ids + half, b->n - half);	/* popped second */
 		proc_stack_push(p, ids, half);			/* popped first */
 	} else {
@@ -394,13 +405,13 @@ proc_failmark(struct processor *p)
 	proc_send(p, PS_FAILMARK, (struct proc_stmt){ PGCONN_PARAMS, proc_failmark_sql, 5, v, NULL, NULL });
 }
 
-/* A transient error: abandon the batch (rolled back), pause, claim again. */
+/* A transient error (what: the line's message): abandon the batch (rolled back), pause, claim again. */
 static void
 proc_pause(struct processor *p, const char *what, const char *why)
 {
 	struct timeval	 tv = { PROC_ERROR_PAUSE_MS / 1000, (PROC_ERROR_PAUSE_MS % 1000) * 1000 };
 
-	log_warn("%s, will retry|reason=\"%s\"", what, why);
+	log_warn(what, LOG_S("reason", why));
 	proc_stack_clear(p);
 	p->failing.id = 0;
 	p->pending = true;
@@ -422,16 +433,16 @@ proc_step_error(struct processor *p, enum proc_state st, PGresult *res)
 			proc_write_failed(p, why);
 			return;
 		}
-		proc_pause(p, "batch write failed", why);
+		proc_pause(p, "batch write failed, will retry", why);
 		return;
 	case PS_CLAIM:
-		proc_pause(p, "could not claim events", why);
+		proc_pause(p, "could not claim events, will retry", why);
 		return;
 	case PS_COMMIT:
-		proc_pause(p, "could not commit a batch", why);
+		proc_pause(p, "could not commit a batch, will retry", why);
 		return;
 	default:
-		log_warn("database statement failed|state=%d reason=\"%s\"", (int)st, why);
+		log_warn("database statement failed", LOG_I("state", st), LOG_S("reason", why));
 		p->failing.id = 0;
 		p->state = PS_IDLE;
 		proc_kick_later(p);
@@ -482,9 +493,7 @@ proc_step_done(struct pgconn *c DH_UNUSED, PGresult *res, void *arg)
 	case PS_FAILMARK:
 		if (PQcmdTuples(res)[0] == '1') {
 			status_event_failed(p->status, p->failing.type_index, p->failing.dead);
-			log_warn("event failed|id=%" PRId64 " attempt=%d dead=%s retry_in_ms=%" PRId64 " reason=\"%s\"",
-			    p->failing.id, p->failing.attempts + 1, p->failing.dead ? "yes" : "no",
-			    p->failing.dead ? 0 : p->failing.delay_ms, p->failing_err);
+			proc_log_failed(&p->failing, p->failing_err);
 		}
 		p->failing.id = 0;
 		p->pending = true;
@@ -510,7 +519,7 @@ proc_on_down(struct pgconn *c DH_UNUSED, const char *why, void *arg)
 {
 	struct processor	*p = arg;
 
-	log_warn("database unavailable, reconnecting|reason=\"%s\"", why);
+	log_warn("database unavailable, reconnecting", LOG_S("reason", why));
 	if (p->cfg->once) {
 		log_error("database lost during --once");
 		proc_exit(p, 1);
@@ -530,7 +539,7 @@ proc_on_notify(struct pgconn *c DH_UNUSED, const char *channel DH_UNUSED,
 static void
 proc_on_fatal(struct pgconn *c DH_UNUSED, const char *why, void *arg)
 {
-	log_error("cannot use the database|reason=\"%s\"", why);
+	log_error("cannot use the database", LOG_S("reason", why));
 	proc_exit(arg, 1);
 }
 
@@ -558,11 +567,11 @@ proc_signal_cb(evutil_socket_t sig, short what DH_UNUSED, void *arg)
 	struct timeval		 tv;
 
 	if (p->stopping) {
-		log_warn("second signal, exiting now|signal=%d", (int)sig);
+		log_warn("second signal, exiting now", LOG_I("signal", sig));
 		proc_exit(p, 1);
 		return;
 	}
-	log_info("stopping: finishing the batch in flight|signal=%d", (int)sig);
+	log_info("stopping: finishing the batch in flight", LOG_I("signal", sig));
 	p->stopping = true;
 	proc_stack_clear(p);
 	if (p->cfg->shutdown_timeout_ms > 0) {
@@ -639,16 +648,17 @@ proc_listen(struct processor *p)
 	char		 err[256];
 
 	if (httpserv_raise_nofile(&before, &nofile, err, sizeof(err)) != 0)
-		log_warn("could not raise the open-file limit, keeping it|error=\"%s\"", err);
+		log_warn("could not raise the open-file limit, keeping it", LOG_S("error", err));
 	cap = httpserv_fit_connections(nofile, PROC_FD_RESERVE, PROC_HTTP_MAX_CONNECTIONS);
 	if (cap == 0) {
 		log_error("the open-file limit leaves no descriptor for the metrics listener, raise it "
-		    "(ulimit -n)|nofile=%" PRIu64 " reserve=%d", nofile, PROC_FD_RESERVE);
+		    "(ulimit -n)", LOG_U("nofile", nofile), LOG_I("reserve", PROC_FD_RESERVE));
 		return -1;
 	}
 	if (cap < PROC_HTTP_MAX_CONNECTIONS)
-		log_warn("metrics listener connections lowered to fit the open-file limit|"
-		    "max_connections=%zu nofile=%" PRIu64 " reserve=%d", cap, nofile, PROC_FD_RESERVE);
+		log_warn("metrics listener connections lowered to fit the open-file limit",
+		    LOG_U("max_connections", cap), LOG_U("nofile", nofile),
+		    LOG_I("reserve", PROC_FD_RESERVE));
 	return status_listen(p->status, p->base, p->cfg->metrics_listen, cap);
 }
 
@@ -662,11 +672,11 @@ processor_new(const struct dh_config *cfg)
 	p->policy = (struct batch_policy){ cfg->retry_base_ms, cfg->retry_max_ms, cfg->max_attempts };
 	log_route_libevent();
 	if (dispatch_check(err, sizeof(err)) != 0) {
-		log_error("bad dispatch table|reason=\"%s\"", err);
+		log_error("bad dispatch table", LOG_S("reason", err));
 		goto fail;
 	}
 	if (batch_init(&p->batch, err, sizeof(err)) != 0) {
-		log_error("bad calls column table|reason=\"%s\"", err);
+		log_error("bad calls column table", LOG_S("reason", err));
 		goto fail;
 	}
 	if ((p->write_sql = batch_write_sql()) == NULL) {
@@ -683,7 +693,7 @@ processor_new(const struct dh_config *cfg)
 	if (cfg->metrics_listen && cfg->metrics_listen[0] && proc_listen(p) != 0)
 		goto fail;
 	if ((p->resolver = resolver_new(p->base, cfg->resolv_conf, err, sizeof(err))) == NULL) {
-		log_error("cannot use DIALHOOK_RESOLV_CONF|error=\"%s\"", err);
+		log_error("cannot use DIALHOOK_RESOLV_CONF", LOG_S("error", err));
 		goto fail;
 	}
 	proc_setup_db(p);
@@ -696,12 +706,12 @@ fail:
 int
 processor_run(struct processor *p)
 {
-	log_info("processor started|version=%s libevent=%s backend=%s libpq=%d batch_size=%" PRId64,
-	    DH_VERSION, event_get_version(), event_base_get_method(p->base), PQlibVersion(),
-	    p->cfg->batch_size);
+	log_info("processor started", LOG_S("version", DH_VERSION), LOG_S("libevent", event_get_version()),
+	    LOG_S("backend", event_base_get_method(p->base)), LOG_I("libpq", PQlibVersion()),
+	    LOG_I("batch_size", p->cfg->batch_size));
 	pgconn_start(p->db);
 	event_base_dispatch(p->base);
-	log_info("processor stopped|exit=%d", p->exit_code);
+	log_info("processor stopped", LOG_I("exit", p->exit_code));
 	return p->exit_code;
 }
 

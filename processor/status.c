@@ -252,7 +252,7 @@ status_listen(struct status *s, struct event_base *base, const char *hostport, s
 	metrics_gauge_fn(s->m, "dialhook_processor_http_connections",
 	    "open connections to DIALHOOK_METRICS_LISTEN", NULL, status_gauge_conns, s);
 	if ((s->http = httpserv_new(base, &o, err, sizeof(err))) == NULL) {
-		log_error("could not serve metrics|error=\"%s\"", err);
+		log_error("could not serve metrics", LOG_S("error", err));
 		return -1;
 	}
 	return 0;

@@ -85,7 +85,7 @@ main(int argc, char **argv)
 		return CTL_EXIT_RUNTIME;
 	}
 	if (cfg_load(&ctl.cfg, CFG_CTL, 0, NULL, NULL, NULL, err, sizeof(err)) != 0) {
-		fprintf(stderr, "dialhookctl: %s\n", err);
+		fprintf(stderr, "dialhookctl: %s (see --help)\n", err);
 		return CTL_EXIT_USAGE;
 	}
 	rc = cmd->run(&ctl, argc - 1, argv + 1);

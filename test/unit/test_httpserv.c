@@ -44,13 +44,18 @@ on_request(struct evhttp_request *req, void *arg)
 }
 
 static void
-on_log(enum log_level level, const char *msg, void *arg)
+on_log(enum log_level level, const char *msg, const struct log_kv *kv, void *arg)
 {
 	struct seen	*seen = arg;
 
 	(void)level;
 	seen->lines++;
-	if (strncmp(msg, "could not accept a connection", 29) == 0)
+	/* every line names its listener first, as a pair of its own */
+	assert_non_null(kv);
+	assert_string_equal(kv[0].key, "listener");
+	assert_int_equal(kv[0].type, LOG_KV_STR);
+	assert_string_equal(kv[0].v.s, "test");
+	if (strcmp(msg, "could not accept a connection, pausing") == 0)
 		seen->accept_warnings++;
 }
 
