@@ -10,7 +10,7 @@
 
 #include "dispatch.h"
 #include "json.h"
-#include "retry.h"
+#include "backoff.h"
 
 #define ERR_MAX 200
 
@@ -231,7 +231,7 @@ batch_fail_event(struct batch_event *ev, const struct batch_policy *pol)
 {
 	ev->outcome = BATCH_FAILED;
 	ev->dead = ev->attempts + 1 >= pol->max_attempts;
-	ev->delay_ms = retry_delay_ms(pol->retry_base_ms, pol->retry_max_ms, ev->attempts + 1,
+	ev->delay_ms = backoff_delay_ms(pol->retry_base_ms, pol->retry_max_ms, ev->attempts + 1,
 	    randombytes_random());
 }
 

@@ -1,12 +1,13 @@
-/* test_retry.c: the backoff of a failed event (processor/retry.c). */
+/* test_backoff.c: the one backoff (common/backoff.c): bounds, growth, the retry-loop state. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
-#include "../../processor/retry.h"
+#include "backoff.h"
 
 /* Every delay within [base, max], never above base * 2^(attempt-1). */
 static void
@@ -22,7 +23,7 @@ test_backoff_bounds(void **state)
 			int64_t base = bases[b], max = maxes[m] < base ? base : maxes[m];
 			for (int64_t a = 1; a <= 60; a++)
 				for (size_t r = 0; r < 5; r++) {
-					int64_t d = retry_delay_ms(base, max, a, rnds[r]);
+					int64_t d = backoff_delay_ms(base, max, a, rnds[r]);
 					assert_true(d >= base);
 					assert_true(d <= max);
 					if (a < 40)
@@ -36,10 +37,30 @@ static void
 test_backoff_grows(void **state)
 {
 	(void)state;
-	assert_int_equal(retry_delay_ms(1000, 600000, 1, 0xffffffffu % 1001), 1000);
-	assert_true(retry_delay_ms(1000, 600000, 3, 0) >= 2000);
-	assert_true(retry_delay_ms(1000, 600000, 30, 0) >= 300000);
-	assert_int_equal(retry_delay_ms(1000, 600000, 1000, 300000), 600000);
+	assert_int_equal(backoff_delay_ms(1000, 600000, 1, 0xffffffffu % 1001), 1000);
+	assert_true(backoff_delay_ms(1000, 600000, 3, 0) >= 2000);
+	assert_true(backoff_delay_ms(1000, 600000, 30, 0) >= 300000);
+	assert_int_equal(backoff_delay_ms(1000, 600000, 1000, 300000), 600000);
+}
+
+/* The retry-loop state: each failure grows the ceiling, a success starts over. */
+static void
+test_backoff_state(void **state)
+{
+	struct backoff	 b;
+	int64_t		 d;
+
+	(void)state;
+	assert_int_equal(sodium_init() >= 0, 1);
+	backoff_init(&b, 100, 5000);
+	assert_int_equal(backoff_next(&b), 100);		/* first failure: exactly base */
+	d = backoff_next(&b);
+	assert_true(d >= 100 && d <= 200);
+	for (int i = 0; i < 20; i++)
+		d = backoff_next(&b);
+	assert_true(d >= 2500 && d <= 5000);			/* at the ceiling, jittered */
+	backoff_reset(&b);
+	assert_int_equal(backoff_next(&b), 100);
 }
 
 int
@@ -48,6 +69,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_backoff_bounds),
 		cmocka_unit_test(test_backoff_grows),
+		cmocka_unit_test(test_backoff_state),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
