@@ -16,7 +16,7 @@
 #include <libpq-fe.h>
 #include <sodium.h>
 
-#include "pgconn.h"
+#include "util.h"
 #include "resolver.h"
 
 #define PGADDR_MAX_ADDRS	8	/* addresses used per host name */
@@ -221,7 +221,7 @@ pgaddr_new(const char *conninfo, char *err, size_t errlen)
 
 	if ((opts = PQconninfoParse(conninfo, &msg)) == NULL) {
 		if (msg != NULL) {
-			pgconn_trim_error(msg, err, errlen);
+			util_one_line(msg, err, errlen);
 			PQfreemem(msg);
 		} else
 			util_set_err(err, errlen, "out of memory parsing the connection string");

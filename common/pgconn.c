@@ -68,20 +68,6 @@ static int	pgconn_send(struct pgconn *c, const char *sql, enum pgconn_mode mode,
 		    const char *const *values, const int *lengths, const int *formats,
 		    pgconn_result_cb cb, void *arg);
 
-void
-pgconn_trim_error(const char *msg, char *buf, size_t len)
-{
-	size_t	 n;
-
-	snprintf(buf, len, "%s", msg ? msg : "unknown error");
-	n = strlen(buf);
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	for (char *p = buf; *p; p++)
-		if (*p == '\n' || *p == '\t')
-			*p = ' ';
-}
-
 bool
 pgconn_sqlstate_is_transient(const char *sqlstate)
 {
@@ -234,7 +220,7 @@ pgconn_lost(struct pgconn *c, const char *why)
 {
 	bool	 was_up = pgconn_is_up(c);
 
-	pgconn_trim_error(why, c->err, sizeof(c->err));
+	util_one_line(why, c->err, sizeof(c->err));
 	pgconn_close(c);
 	evtimer_del(c->timer);
 	c->state = PGCONN_DOWN;
@@ -377,7 +363,7 @@ pgconn_schema_done(struct pgconn *c, PGresult *res, void *arg DH_UNUSED)
 	if (res == NULL)
 		return;		/* lost; reconnect already scheduled */
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		pgconn_trim_error(PQresultErrorMessage(res), why, sizeof(why));
+		util_one_line(PQresultErrorMessage(res), why, sizeof(why));
 		snprintf(c->err, sizeof(c->err),
 		    "database has no dialhook schema (%s); run 'dialhookctl migrate'", why);
 		goto fatal;

@@ -120,9 +120,6 @@ void		 pgconn_reset(struct pgconn *c, const char *why);
 /* The last failure reason (never NULL). */
 const char	*pgconn_last_error(const struct pgconn *c);
 
-/* Copy libpq's error message without its trailing newline(s). */
-void		 pgconn_trim_error(const char *msg, char *buf, size_t len);
-
 /*
  * The one transient-error policy of dialhook (docs/reliability.md, "Which
  * database errors are transient"): true if an error with this SQLSTATE is

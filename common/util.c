@@ -148,3 +148,17 @@ util_set_err(char *err, size_t errlen, const char *fmt, ...)
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 }
+
+void
+util_one_line(const char *msg, char *buf, size_t len)
+{
+	size_t	 n;
+
+	snprintf(buf, len, "%s", msg ? msg : "unknown error");
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	for (char *p = buf; *p; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+}

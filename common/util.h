@@ -26,6 +26,13 @@ int64_t	 util_now_ms(void);
 int64_t	 util_wall_ms(void);
 
 /*
+ * Copy msg (libpq's messages end in newlines and may span lines) into buf
+ * as one line: trailing whitespace dropped, inner newlines and tabs as
+ * spaces, truncated to len; NULL gives "unknown error".
+ */
+void	 util_one_line(const char *msg, char *buf, size_t len);
+
+/*
  * Parse a whole decimal integer within [min, max]; 0 or -1 (not a number,
  * trailing junk, out of range). Never atoi.
  */

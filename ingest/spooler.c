@@ -413,7 +413,7 @@ replay_failed(struct spooler *sp, const PGresult *res)
 			return;
 		}
 	}
-	pgconn_trim_error(res ? PQresultErrorMessage(res) : "connection lost", why, sizeof(why));
+	util_one_line(res ? PQresultErrorMessage(res) : "connection lost", why, sizeof(why));
 	delay_ms = backoff_next(&sp->replay_backoff);
 	log_warn("could not replay spool batch, retrying the segment later", LOG_I("conn", sp->conn_idx),
 	    LOG_S("segment", spool_segment_name(sp->seg)), LOG_I("retry_ms", delay_ms), LOG_S("error", why));

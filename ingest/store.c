@@ -427,7 +427,7 @@ store_wake_done(struct pgconn *c DH_UNUSED, PGresult *res, void *arg)
 
 	s->job = SLOT_IDLE;
 	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK) {
-		pgconn_trim_error(PQresultErrorMessage(res), why, sizeof(why));
+		util_one_line(PQresultErrorMessage(res), why, sizeof(why));
 		log_warn("could not send wake-up", LOG_I("conn", s->idx), LOG_S("error", why));
 	}
 	event_active(s->st->kick, EV_TIMEOUT, 0);

@@ -426,7 +426,7 @@ proc_step_error(struct processor *p, enum proc_state st, PGresult *res)
 	char		 why[PROC_ERR_MAX];
 	const char	*sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 
-	pgconn_trim_error(PQresultErrorMessage(res), why, sizeof(why));
+	util_one_line(PQresultErrorMessage(res), why, sizeof(why));
 	switch (st) {
 	case PS_WRITE:
 		if (!pgconn_sqlstate_is_transient(sqlstate)) {

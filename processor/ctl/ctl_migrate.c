@@ -61,7 +61,7 @@ migrate_one(PGconn *pq, const struct migration *m)
 	PQclear(PQexec(pq, "BEGIN"));
 	res = PQexec(pq, m->sql);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
-		pgconn_trim_error(PQresultErrorMessage(res), msg, sizeof(msg));
+		util_one_line(PQresultErrorMessage(res), msg, sizeof(msg));
 		PQclear(res);
 		PQclear(PQexec(pq, "ROLLBACK"));
 		fprintf(stderr, "dialhookctl migrate: migration %03d_%s failed, nothing of it was applied: %s\n",

@@ -130,7 +130,7 @@ ctl_try_connect(const struct ctl *ctl, struct ctl_dns *d, struct pgaddr *a, int 
 	pq = PQconnectdbParams(pgaddr_keywords(a), pgaddr_values(a), 0);
 	if (PQstatus(pq) == CONNECTION_OK)
 		return pq;
-	pgconn_trim_error(PQerrorMessage(pq), why, whylen);
+	util_one_line(PQerrorMessage(pq), why, whylen);
 	PQfinish(pq);
 	return NULL;
 }
@@ -243,7 +243,7 @@ ctl_exec(PGconn *pq, const char *cmd, const char *sql, int nparams,
 	char		 msg[1024];
 
 	if (PQresultStatus(res) != want) {
-		pgconn_trim_error(PQresultErrorMessage(res), msg, sizeof(msg));
+		util_one_line(PQresultErrorMessage(res), msg, sizeof(msg));
 		(void)ctl_error(cmd, "%s", msg);
 		PQclear(res);
 		return NULL;
