@@ -25,7 +25,8 @@ const struct cfg_option cfg_options[] = {
 	{ "DIALHOOK_LOG_FORMAT", "log-format", CFG_STR, OFF(log_format), "text", 0, 0,
 	  CFG_ALL, 0, "text (key=value) or json, one line per event on stderr" },
 	{ "DIALHOOK_RESOLV_CONF", "resolv-conf", CFG_STR, OFF(resolv_conf), NULL, 0, 0,
-	  CFG_ALL, 0, "resolv.conf for looking up the database host without blocking (nameserver may be IP:port); unset = /etc/resolv.conf" },
+	  CFG_ALL, 0, "resolv.conf for looking up the database host without blocking "
+	  "(nameserver may be IP:port); unset = /etc/resolv.conf" },
 
 	{ "DIALHOOK_LISTEN", "listen", CFG_STR, OFF(listen), "0.0.0.0:8080", 0, 0,
 	  CFG_INGEST, 0, "address:port to serve webhooks on (SO_REUSEPORT: processes may share it)" },
@@ -52,11 +53,14 @@ const struct cfg_option cfg_options[] = {
 	  "(lowered at start-up to fit the open-file limit)" },
 	{ "DIALHOOK_READ_TIMEOUT_MS", "read-timeout-ms", CFG_INT, OFF(read_timeout_ms), "10000", 100, 600000,
 	  CFG_INGEST, 0, "time a client has to send headers and body (also the idle keep-alive limit)" },
-	{ "DIALHOOK_NOTIFY_INTERVAL_MS", "notify-interval-ms", CFG_INT, OFF(notify_interval_ms), "5", 0, 10000,
+	{ "DIALHOOK_NOTIFY_INTERVAL_MS", "notify-interval-ms", CFG_INT, OFF(notify_interval_ms),
+	  "5", 0, 10000,
 	  CFG_INGEST | CFG_CTL, 0, "at most one NOTIFY webhook_events per this interval per process" },
 	{ "DIALHOOK_SPOOL_DIR", "spool-dir", CFG_STR, OFF(spool_dir), NULL, 0, 0,
-	  CFG_INGEST, 0, "directory of the outage spool (may be shared by replicas): events are acknowledged from it while the database is down; unset = 503 instead" },
-	{ "DIALHOOK_SPOOL_MAX_BYTES", "spool-max-bytes", CFG_SIZE, OFF(spool_max_bytes), "1G", 4 * KIB, 1024 * GIB,
+	  CFG_INGEST, 0, "directory of the outage spool (may be shared by replicas): events are acknowledged "
+	  "from it while the database is down; unset = 503 instead" },
+	{ "DIALHOOK_SPOOL_MAX_BYTES", "spool-max-bytes", CFG_SIZE, OFF(spool_max_bytes),
+	  "1G", 4 * KIB, 1024 * GIB,
 	  CFG_INGEST, 0, "spool size limit; when full, 503 as without a spool" },
 	/* one variable, two rows: the defaults differ (unset, ingest serves /metrics on DIALHOOK_LISTEN) */
 	{ "DIALHOOK_METRICS_LISTEN", "metrics-listen", CFG_STR, OFF(metrics_listen), NULL, 0, 0,
@@ -67,7 +71,8 @@ const struct cfg_option cfg_options[] = {
 	  CFG_PROCESSOR, 0, "address:port of the processor's /metrics, /healthz and /readyz" },
 	{ "DIALHOOK_BATCH_SIZE", "batch-size", CFG_INT, OFF(batch_size), "500", 1, 10000,
 	  CFG_PROCESSOR, 0, "events claimed per batch" },
-	{ "DIALHOOK_POLL_INTERVAL_MS", "poll-interval-ms", CFG_INT, OFF(poll_interval_ms), "2000", 10, 3600000,
+	{ "DIALHOOK_POLL_INTERVAL_MS", "poll-interval-ms", CFG_INT, OFF(poll_interval_ms),
+	  "2000", 10, 3600000,
 	  CFG_PROCESSOR, 0, "fallback poll when no NOTIFY arrives (finds rows written by plain SQL)" },
 	{ "DIALHOOK_RETRY_BASE_MS", "retry-base-ms", CFG_INT, OFF(retry_base_ms), "1000", 1, 86400000,
 	  CFG_PROCESSOR, 0, "first retry delay of a failed event (exponential, with jitter)" },
@@ -75,13 +80,16 @@ const struct cfg_option cfg_options[] = {
 	  CFG_PROCESSOR, 0, "longest retry delay" },
 	{ "DIALHOOK_MAX_ATTEMPTS", "max-attempts", CFG_INT, OFF(max_attempts), "10", 1, 1000,
 	  CFG_PROCESSOR, 0, "failed attempts before an event becomes a dead letter" },
-	{ "DIALHOOK_STATEMENT_TIMEOUT_MS", "statement-timeout-ms", CFG_INT, OFF(statement_timeout_ms), "30000", 100, 3600000,
+	{ "DIALHOOK_STATEMENT_TIMEOUT_MS", "statement-timeout-ms", CFG_INT, OFF(statement_timeout_ms),
+	  "30000", 100, 3600000,
 	  CFG_PROCESSOR, 0, "server-side limit on any one statement of the processor" },
 	{ NULL, "once", CFG_BOOL, OFF(once), "0", 0, 1,
 	  CFG_PROCESSOR, 0, "drain everything due, then exit 0 (backfills, cron, tests)" },
 
-	{ "DIALHOOK_SHUTDOWN_TIMEOUT_MS", "shutdown-timeout-ms", CFG_INT, OFF(shutdown_timeout_ms), "10000", 0, 600000,
-	  CFG_INGEST | CFG_PROCESSOR, 0, "on SIGTERM, how long to finish in-flight work before exiting anyway" },
+	{ "DIALHOOK_SHUTDOWN_TIMEOUT_MS", "shutdown-timeout-ms", CFG_INT, OFF(shutdown_timeout_ms),
+	  "10000", 0, 600000,
+	  CFG_INGEST | CFG_PROCESSOR, 0,
+	  "on SIGTERM, how long to finish in-flight work before exiting anyway" },
 };
 const size_t cfg_options_count = DH_ARRAY_LEN(cfg_options);
 
@@ -195,7 +203,8 @@ cfg_set(struct dh_config *cfg, const struct cfg_option *o, const char *val,
 	}
 	if (rc != 0)
 		snprintf(err, errlen, "%s: '%s' is not a %s between %lld and %lld",
-		    cfg_name(o, name, sizeof(name)), shown, o->type == CFG_SIZE ? "size in bytes (k/M/G suffixes allowed)" : "whole number",
+		    cfg_name(o, name, sizeof(name)), shown,
+		    o->type == CFG_SIZE ? "size in bytes (k/M/G suffixes allowed)" : "whole number",
 		    (long long)o->min, (long long)o->max);
 	return rc;
 }
@@ -390,13 +399,15 @@ cfg_markdown(FILE *fp)
 		char bounds[64] = "";
 
 		if (o->type == CFG_INT || o->type == CFG_SIZE)
-			snprintf(bounds, sizeof(bounds), "%lld – %lld", (long long)o->min, (long long)o->max);
+			snprintf(bounds, sizeof(bounds), "%lld – %lld",
+			    (long long)o->min, (long long)o->max);
 		fprintf(fp, "| %s%s%s | %s%s%s | %s | %s | %s | %s%s%s | %s%s |\n",
 		    o->env ? "`" : "", o->env ? o->env : "—", o->env ? "`" : "",
 		    o->flag ? "`--" : "", o->flag ? o->flag : "—", o->flag ? "`" : "",
 		    types[o->type], cfg_default_text(o), bounds,
 		    (o->who & CFG_INGEST) ? "ingest " : "", (o->who & CFG_PROCESSOR) ? "processor " : "",
-		    (o->who & CFG_CTL) ? "ctl" : "", o->help, (o->flags & CFG_SECRET) ? " (secret: never logged)" : "");
+		    (o->who & CFG_CTL) ? "ctl" : "", o->help,
+		    (o->flags & CFG_SECRET) ? " (secret: never logged)" : "");
 	}
 }
 

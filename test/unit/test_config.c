@@ -105,7 +105,8 @@ test_env_and_flags_override(void **state)
 {
 	const char *env[] = { "DATABASE_URL", "postgresql://x", "DIALHOOK_LISTEN", "127.0.0.1:9999",
 	    "DIALHOOK_MAX_BODY", "64k", "DIALHOOK_ALLOW_UNSIGNED", "1", NULL };
-	char *argv[] = { (char *)"prog", (char *)"--db-connections", (char *)"7", (char *)"--listen=127.0.0.1:1234", NULL };
+	char *argv[] = { (char *)"prog", (char *)"--db-connections", (char *)"7",
+	    (char *)"--listen=127.0.0.1:1234", NULL };
 	struct dh_config cfg;
 	char err[256];
 
@@ -121,7 +122,8 @@ test_env_and_flags_override(void **state)
 static void
 test_bad_numbers_rejected(void **state)
 {
-	static const char *const bad[] = { "abc", "12x", "", " 5", "4.5", "-1", "0x10", "99999999999999999999" };
+	static const char *const bad[] = { "abc", "12x", "", " 5", "4.5", "-1", "0x10",
+	    "99999999999999999999" };
 	struct dh_config cfg;
 	char err[256];
 
@@ -170,7 +172,8 @@ test_unknown_flag_and_missing_required(void **state)
 	const char *env[] = { "DATABASE_URL", "postgresql://x", NULL };
 	char *argv[] = { (char *)"prog", (char *)"--no-such-thing", NULL };
 	char *argv2[] = { (char *)"prog", (char *)"--listen", NULL };
-	char *argv3[] = { (char *)"prog", (char *)"--batch-size=5", NULL };	/* a processor flag given to ingest */
+	/* a processor flag given to ingest */
+	char *argv3[] = { (char *)"prog", (char *)"--batch-size=5", NULL };
 	struct dh_config cfg;
 	char err[256];
 
