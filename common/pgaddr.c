@@ -313,15 +313,14 @@ static void
 pgaddr_why(struct pgaddr *a, const struct pgaddr_host *h)
 {
 	if (h->timed_out)
-		snprintf(a->why, sizeof(a->why),
-		    "could not translate host name \"%s\" to address: no answer from the DNS resolver within %d ms",
-		    h->name, a->timeout_ms);
+		snprintf(a->why, sizeof(a->why), "could not translate host name \"%s\" to address: "
+		    "no answer from the DNS resolver within %d ms", h->name, a->timeout_ms);
 	else if (h->err != 0)
 		snprintf(a->why, sizeof(a->why), "could not translate host name \"%s\" to address: %s",
 		    h->name, evutil_gai_strerror(h->err));
 	else
-		snprintf(a->why, sizeof(a->why), "could not translate host name \"%s\" to address: no address",
-		    h->name);
+		snprintf(a->why, sizeof(a->why),
+		    "could not translate host name \"%s\" to address: no address", h->name);
 }
 
 /*

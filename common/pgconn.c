@@ -98,7 +98,8 @@ pgconn_new(struct event_base *base, const struct pgconn_options *opt,
 	}
 	c->min_schema = opt->min_schema;
 	c->connect_timeout_ms = opt->connect_timeout_ms > 0 ? opt->connect_timeout_ms : 5000;
-	backoff_init(&c->backoff, PGCONN_BACKOFF_MIN_MS, opt->backoff_max_ms > 0 ? opt->backoff_max_ms : 5000);
+	backoff_init(&c->backoff, PGCONN_BACKOFF_MIN_MS,
+	    opt->backoff_max_ms > 0 ? opt->backoff_max_ms : 5000);
 	c->cbs = *cbs;
 	c->arg = arg;
 	c->state = PGCONN_DOWN;

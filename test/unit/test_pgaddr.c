@@ -57,10 +57,13 @@ test_which_hosts_need_dns(void **state)
 		{ "postgresql://u@[::1]:5432/x", false },
 		{ "host=/var/run/postgresql dbname=x", false },
 		{ "host=@abstract dbname=x", false },
-		{ "host=db.example hostaddr=10.0.0.1 dbname=x", false },	/* the user's hostaddr wins */
-		{ "service=prod dbname=x", false },				/* host from pg_service.conf */
+		/* the user's hostaddr wins */
+		{ "host=db.example hostaddr=10.0.0.1 dbname=x", false },
+		/* host from pg_service.conf */
+		{ "service=prod dbname=x", false },
 		{ "host=127.0.0.1,db.example port=1,2 dbname=x", true },
-		{ "host=a.example,b.example port=1,2,3 dbname=x", false },	/* libpq refuses the lists itself */
+		/* libpq refuses the lists itself */
+		{ "host=a.example,b.example port=1,2,3 dbname=x", false },
 		{ "postgresql://u:Zm9v%2FYmFy%2BcXV4%3D%3D@db.example/x", true },
 	};
 	(void)state;
