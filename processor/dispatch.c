@@ -139,7 +139,8 @@ dispatch_check_table(const struct dispatch_entry *t, size_t n, char *err, size_t
 			return -1;
 		}
 		if (i > 0 && strcmp(t[i - 1].event_type, t[i].event_type) >= 0) {
-			snprintf(err, errlen, "dispatch table not sorted or duplicated at row %zu (%s after %s)",
+			snprintf(err, errlen,
+			    "dispatch table not sorted or duplicated at row %zu (%s after %s)",
 			    i, t[i].event_type, t[i - 1].event_type);
 			return -1;
 		}

@@ -42,10 +42,12 @@
 #define PROC_ERR_MAX		256
 
 /* The due predicate; the partial index webhook_events_due matches it. */
-#define PROC_DUE "processed_at IS NULL AND dead_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= now())"
+#define PROC_DUE "processed_at IS NULL AND dead_at IS NULL" \
+	" AND (next_attempt_at IS NULL OR next_attempt_at <= now())"
 #define PROC_BEGIN "BEGIN; SET LOCAL synchronous_commit = off; "
 #define PROC_SELECT "SELECT e.id, e.app_id, e.event_type, e.attempts, e.payload," \
-	" (extract(epoch FROM now() - e.received_at) * 1000)::int8 FROM webhook_events e JOIN c USING (id) ORDER BY e.id"
+	" (extract(epoch FROM now() - e.received_at) * 1000)::int8" \
+	" FROM webhook_events e JOIN c USING (id) ORDER BY e.id"
 
 /* Claim texts: the next due batch (LIMIT), and one id set of a bisection. */
 #define PROC_CLAIM_FMT PROC_BEGIN "WITH c AS MATERIALIZED (SELECT id FROM webhook_events WHERE " PROC_DUE \

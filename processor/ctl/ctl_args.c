@@ -176,7 +176,8 @@ ctl_glob_to_array_elem(struct ctl_buf *b, const char *glob)
 			break;
 		case '%':
 		case '_':
-			ctl_buf_append(b, "\\\\", 2);	/* LIKE escape, itself escaped for the array literal */
+			/* LIKE escape, itself escaped for the array literal */
+			ctl_buf_append(b, "\\\\", 2);
 			ctl_buf_append(b, p, 1);
 			break;
 		case '\\':

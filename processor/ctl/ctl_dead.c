@@ -132,7 +132,8 @@ dead_list_args(int argc, char **argv, struct ctl_filter *f, int64_t *limit, int 
 			if (r < 0)
 				return -r;
 			if (util_parse_int64(v, 0, INT64_MAX, limit) != 0)
-				return ctl_usage_error("dead list", "--limit wants a count (0 = all), not '%s'", v);
+				return ctl_usage_error("dead list",
+				    "--limit wants a count (0 = all), not '%s'", v);
 		} else {
 			return ctl_usage_error("dead list", "unknown argument '%s'", argv[i]);
 		}
@@ -151,7 +152,8 @@ dead_retry_args(int argc, char **argv, struct ctl_filter *f, int *all)
 			*all = 1;
 			continue;
 		}
-		if (strncmp(argv[i], "--id", 4) != 0 || (r = ctl_filter_arg(f, "dead retry", argc, argv, &i)) == 0)
+		if (strncmp(argv[i], "--id", 4) != 0 ||
+		    (r = ctl_filter_arg(f, "dead retry", argc, argv, &i)) == 0)
 			return ctl_usage_error("dead retry", "unknown argument '%s'", argv[i]);
 		if (r < 0)
 			return -r;
@@ -200,7 +202,8 @@ dead_show_run(PGconn *pq, const char *id)
 		return ctl_error("dead show", "no event with id %s (see 'dialhookctl dead list')", id);
 	}
 	for (size_t c = 0; c < DH_ARRAY_LEN(labels); c++)
-		printf("%-16s %s\n", labels[c], PQgetisnull(res, 0, (int)c) ? "-" : PQgetvalue(res, 0, (int)c));
+		printf("%-16s %s\n", labels[c],
+		    PQgetisnull(res, 0, (int)c) ? "-" : PQgetvalue(res, 0, (int)c));
 	if (PQgetisnull(res, 0, 8))
 		printf("(not a dead letter)\n");
 	else

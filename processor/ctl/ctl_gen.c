@@ -178,9 +178,9 @@ gen_write_out(const struct gen *g)
 	if ((fp == stdout ? fflush(fp) : fclose(fp)) != 0 && rc == CTL_EXIT_OK)
 		rc = ctl_error("gen-events", "could not write %s: %m", g->out);
 	if (rc == CTL_EXIT_OK && fp != stdout)
-		fprintf(stderr, "gen-events: wrote %zu bodies (%zu events of %" PRId64 " calls, %zu legs, %zu "
-		    "redeliveries; seed %" PRIu64 ") to %s\n", g->norder, g->nevents, g->calls, g->nlegs,
-		    g->nredelivered, g->seed, g->out);
+		fprintf(stderr, "gen-events: wrote %zu bodies (%zu events of %" PRId64 " calls, "
+		    "%zu legs, %zu redeliveries; seed %" PRIu64 ") to %s\n", g->norder, g->nevents,
+		    g->calls, g->nlegs, g->nredelivered, g->seed, g->out);
 	return rc;
 }
 
@@ -239,8 +239,8 @@ gen_value_opt(struct gen *g, int argc, char **argv, int *i, const char **secret)
 	case 5: return gen_int_opt("--concurrency", v, 1, 1024, &g->concurrency);
 	case 6:
 		if (gen_parse_share(v, &g->duplicates) != 0)
-			return -ctl_usage_error("gen-events", "--duplicates wants a share 0..1 or a percentage "
-			    "such as 10%%, not '%s'", v);
+			return -ctl_usage_error("gen-events", "--duplicates wants a share 0..1 "
+			    "or a percentage such as 10%%, not '%s'", v);
 		return 1;
 	case 7:
 		r = gen_int_opt("--seed", v, 0, INT64_MAX, &seed);
@@ -249,7 +249,8 @@ gen_value_opt(struct gen *g, int argc, char **argv, int *i, const char **secret)
 		return r;
 	case 8:
 		g->start_set = 1;
-		return gen_int_opt("--start", v, INT64_C(1000000000000), INT64_C(4000000000000), &g->start_ms);
+		return gen_int_opt("--start", v, INT64_C(1000000000000), INT64_C(4000000000000),
+		    &g->start_ms);
 	default: return gen_int_opt("--retries", v, 0, 10, &g->retries);
 	}
 }
@@ -276,8 +277,8 @@ gen_args(struct gen *g, const struct ctl *ctl, int argc, char **argv)
 			return ctl_usage_error("gen-events", "unknown argument '%s'", argv[i]);
 	}
 	if ((g->url == NULL) == (g->out == NULL))
-		return ctl_usage_error("gen-events", "pass --url URL to send, or --out FILE to write the bodies"
-		    " (one of them)");
+		return ctl_usage_error("gen-events",
+		    "pass --url URL to send, or --out FILE to write the bodies (one of them)");
 	if (unsigned_ && secret != NULL)
 		return ctl_usage_error("gen-events", "--unsigned and --secret contradict each other");
 	if (!unsigned_) {

@@ -182,8 +182,8 @@ send_summary(const struct send *s)
 	printf("2xx       %" PRIu64 " (stored %" PRIu64 ", duplicate %" PRIu64 ", other %" PRIu64 ")\n",
 	    s->stored + s->duplicate + s->other_2xx, s->stored, s->duplicate, s->other_2xx);
 	printf("non-2xx   %" PRIu64 "\nerrors    %" PRIu64 " (connection failures)\nretried   %" PRIu64 "\n"
-	    "failed    %" PRIu64 " (not acknowledged after retries)\n", s->non_2xx, s->conn_errors, s->retried,
-	    s->failed);
+	    "failed    %" PRIu64 " (not acknowledged after retries)\n",
+	    s->non_2xx, s->conn_errors, s->retried, s->failed);
 }
 
 /* Parse o->url into s (host, port, path); 0 or a usage exit code. */
@@ -194,8 +194,8 @@ send_parse_url(struct send *s)
 	int		 port;
 
 	s->uri = evhttp_uri_parse(s->o->url);
-	if (s->uri == NULL || (scheme = evhttp_uri_get_scheme(s->uri)) == NULL || strcmp(scheme, "http") != 0 ||
-	    (host = evhttp_uri_get_host(s->uri)) == NULL)
+	if (s->uri == NULL || (scheme = evhttp_uri_get_scheme(s->uri)) == NULL ||
+	    strcmp(scheme, "http") != 0 || (host = evhttp_uri_get_host(s->uri)) == NULL)
 		return ctl_usage_error("gen-events", "--url wants http://HOST[:PORT]/PATH, e.g. "
 		    "http://127.0.0.1:8080/webhooks/dialpad (https: put a proxy in front)");
 	port = evhttp_uri_get_port(s->uri) > 0 ? evhttp_uri_get_port(s->uri) : 80;
@@ -229,7 +229,8 @@ send_setup(struct send *s)
 		evhttp_connection_set_timeout(c->evcon, 10);
 		evhttp_connection_set_retries(c->evcon, 0);
 	}
-	if ((s->tick = event_new(s->base, -1, EV_PERSIST, send_tick_cb, s)) == NULL || event_add(s->tick, &sec) != 0)
+	if ((s->tick = event_new(s->base, -1, EV_PERSIST, send_tick_cb, s)) == NULL ||
+	    event_add(s->tick, &sec) != 0)
 		return -1;
 	return 0;
 }
@@ -274,8 +275,8 @@ gen_send(const struct gen_send_opts *o, const struct gen_send_src *src)
 	send_summary(&s);
 	rc = s.failed == 0 ? CTL_EXIT_OK : CTL_EXIT_RUNTIME;
 	if (s.failed > 0)
-		(void)ctl_error("gen-events", "%" PRIu64 " events were not acknowledged (is the ingest at %s up, "
-		    "and is its secret the same?)", s.failed, o->url);
+		(void)ctl_error("gen-events", "%" PRIu64 " events were not acknowledged "
+		    "(is the ingest at %s up, and is its secret the same?)", s.failed, o->url);
 out:
 	send_teardown(&s);
 	return rc;

@@ -64,8 +64,8 @@ migrate_one(PGconn *pq, const struct migration *m)
 		util_one_line(PQresultErrorMessage(res), msg, sizeof(msg));
 		PQclear(res);
 		PQclear(PQexec(pq, "ROLLBACK"));
-		fprintf(stderr, "dialhookctl migrate: migration %03d_%s failed, nothing of it was applied: %s\n",
-		    m->version, m->name, msg);
+		fprintf(stderr, "dialhookctl migrate: migration %03d_%s failed, "
+		    "nothing of it was applied: %s\n", m->version, m->name, msg);
 		return -1;
 	}
 	PQclear(res);
@@ -125,7 +125,8 @@ ctl_migrate(struct ctl *ctl, int argc, char **argv)
 	if ((res = ctl_exec(pq, "migrate", migrate_bootstrap_sql, 0, NULL, PGRES_COMMAND_OK)) == NULL)
 		goto out;
 	PQclear(res);
-	res = ctl_exec(pq, "migrate", "SELECT version, name, applied_at FROM schema_migrations ORDER BY version",
+	res = ctl_exec(pq, "migrate",
+	    "SELECT version, name, applied_at FROM schema_migrations ORDER BY version",
 	    0, NULL, PGRES_TUPLES_OK);
 	if (res == NULL)
 		goto out;

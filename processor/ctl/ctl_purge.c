@@ -30,7 +30,10 @@ const char ctl_purge_details[] =
 #define PURGE_PROCESSED "(w.processed_at < $2::timestamptz AND w.dead_at IS NULL)"
 #define PURGE_DEAD "(w.dead_at < $2::timestamptz)"
 
-/* Parse the arguments; 0 or a usage exit code. interval gets a duration as an interval text ("" for a time). */
+/*
+ * Parse the arguments; 0 or a usage exit code. interval gets a duration as an
+ * interval text ("" for a time).
+ */
 static int
 purge_args(int argc, char **argv, char *interval, size_t len, const char **before, int *dead_too)
 {
@@ -47,8 +50,8 @@ purge_args(int argc, char **argv, char *interval, size_t len, const char **befor
 			return ctl_usage_error("purge", "unknown argument '%s'", argv[i]);
 	}
 	if (*before == NULL)
-		return ctl_usage_error("purge", "how old? pass --processed-before 30d (or 12h, 90m, or a time "
-		    "such as 2026-01-31T00:00:00Z)");
+		return ctl_usage_error("purge", "how old? pass --processed-before 30d "
+		    "(or 12h, 90m, or a time such as 2026-01-31T00:00:00Z)");
 	interval[0] = '\0';
 	if (ctl_parse_duration(*before, interval, len) != 0 && !ctl_is_timestamp(*before))
 		return ctl_usage_error("purge", "'%s' is neither a duration (30d, 12h, 90m, 45s, 2w) nor an "

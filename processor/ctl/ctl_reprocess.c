@@ -36,7 +36,8 @@ const char ctl_reprocess_details[] =
 	"  TRUNCATE calls; then dialhookctl reprocess --all (see docs/operations.md).\n";
 
 /* Columns cleared by a reset, and the "already pristine due" test that skips a row. */
-#define RESET_SET "processed_at = NULL, attempts = 0, next_attempt_at = NULL, last_error = NULL, dead_at = NULL"
+#define RESET_SET "processed_at = NULL, attempts = 0, next_attempt_at = NULL," \
+	" last_error = NULL, dead_at = NULL"
 #define RESET_NEEDED "NOT (w.processed_at IS NULL AND w.dead_at IS NULL AND w.attempts = 0" \
 	" AND w.next_attempt_at IS NULL AND w.last_error IS NULL)"
 
@@ -65,7 +66,8 @@ static void
 reset_progress(const struct ctl_walk *w)
 {
 	if (w->counts[0] >= CTL_RESET_BATCH)
-		fprintf(stderr, "%s: %" PRId64 " reset so far (up to id %s)\n", w->cmd, w->counts[0], w->last);
+		fprintf(stderr, "%s: %" PRId64 " reset so far (up to id %s)\n", w->cmd,
+		    w->counts[0], w->last);
 }
 
 int

@@ -155,7 +155,8 @@ ctl_connect_wait(const struct ctl *ctl, const char *cmd, int64_t wait_ms)
 	int		 attempt = 0;
 
 	if (ctl->cfg.database_url == NULL) {
-		(void)ctl_error(cmd, "DATABASE_URL is not set (export DATABASE_URL=postgresql://user@host:port/db)");
+		(void)ctl_error(cmd,
+		    "DATABASE_URL is not set (export DATABASE_URL=postgresql://user@host:port/db)");
 		return NULL;
 	}
 	if ((a = pgaddr_new(ctl->cfg.database_url, msg, sizeof(msg))) == NULL) {
@@ -166,8 +167,12 @@ ctl_connect_wait(const struct ctl *ctl, const char *cmd, int64_t wait_ms)
 		attempt++;
 		left = wait_ms - (util_now_ms() - t0);
 		if (wait_ms > 0) {
-			/* libpq's connect_timeout (whole seconds, at least 2) keeps each attempt inside the wait */
-			snprintf(tmo, sizeof(tmo), "%lld", (long long)(left < 2000 ? 2 : (left + 999) / 1000));
+			/*
+			 * libpq's connect_timeout (whole seconds, at least 2) keeps
+			 * each attempt inside the wait
+			 */
+			snprintf(tmo, sizeof(tmo), "%lld",
+			    (long long)(left < 2000 ? 2 : (left + 999) / 1000));
 			pgaddr_set_param(a, "connect_timeout", tmo, true);
 		}
 		pq = ctl_try_connect(ctl, &dns, a, wait_ms > 0 && left < CTL_RESOLVE_TIMEOUT_MS ?
@@ -175,24 +180,27 @@ ctl_connect_wait(const struct ctl *ctl, const char *cmd, int64_t wait_ms)
 		elapsed = util_now_ms() - t0;
 		if (pq != NULL) {
 			if (attempt > 1)
-				fprintf(stderr, "dialhookctl %s: database reachable after %.1fs (attempt %d)\n",
+				fprintf(stderr,
+				    "dialhookctl %s: database reachable after %.1fs (attempt %d)\n",
 				    cmd, (double)elapsed / 1000.0, attempt);
 			break;
 		}
 		if (wait_ms <= 0) {
-			(void)ctl_error(cmd, "could not connect to the database: %s (check DATABASE_URL)", msg);
+			(void)ctl_error(cmd,
+			    "could not connect to the database: %s (check DATABASE_URL)", msg);
 			break;
 		}
 		if (elapsed >= wait_ms) {
-			(void)ctl_error(cmd, "gave up waiting for the database after %.1fs (--wait %.0fs, %d attempt%s): "
-			    "%s (check DATABASE_URL and that PostgreSQL is running)", (double)elapsed / 1000.0,
+			(void)ctl_error(cmd, "gave up waiting for the database after %.1fs "
+			    "(--wait %.0fs, %d attempt%s): %s (check DATABASE_URL and that "
+			    "PostgreSQL is running)", (double)elapsed / 1000.0,
 			    (double)wait_ms / 1000.0, attempt, attempt == 1 ? "" : "s", msg);
 			break;
 		}
 		pause = backoff < wait_ms - elapsed ? backoff : wait_ms - elapsed;
 		fprintf(stderr, "dialhookctl %s: waiting for the database (attempt %d, %.1fs of %.0fs): %s; "
-		    "next attempt in %.1fs\n", cmd, attempt, (double)elapsed / 1000.0, (double)wait_ms / 1000.0,
-		    msg, (double)pause / 1000.0);
+		    "next attempt in %.1fs\n", cmd, attempt, (double)elapsed / 1000.0,
+		    (double)wait_ms / 1000.0, msg, (double)pause / 1000.0);
 		ctl_sleep_ms(pause);
 		backoff = backoff * 2 > CTL_WAIT_BACKOFF_MAX_MS ? CTL_WAIT_BACKOFF_MAX_MS : backoff * 2;
 	}

@@ -19,7 +19,8 @@ static const struct ctl_command ctl_commands[] = {
 	  "queue by event type (due, retrying, processed, skipped, dead, lag), arrivals, calls",
 	  ctl_stats_details },
 	{ "reprocess", ctl_reprocess,
-	  "(--all | [--since T] [--until T] [--type T]... [--app A] [--id N]...) [--include-dead] [--dry-run]",
+	  "(--all | [--since T] [--until T] [--type T]... [--app A] [--id N]...) "
+	  "[--include-dead] [--dry-run]",
 	  "backfill: make matching events due again so the processors apply them again",
 	  ctl_reprocess_details },
 	{ "dead", ctl_dead, "list [--limit N] [--type T] [--json] | retry (--id N... | --all) | show --id N",
@@ -29,7 +30,8 @@ static const struct ctl_command ctl_commands[] = {
 	  "retention: delete old processed (and dead) events in small batches",
 	  ctl_purge_details },
 	{ "gen-events", ctl_gen_events,
-	  "(--url URL | --out FILE) [--calls N] [--concurrency C] [--shuffle] [--duplicates P] [--seed S] ...",
+	  "(--url URL | --out FILE) [--calls N] [--concurrency C] [--shuffle] [--duplicates P] "
+	  "[--seed S] ...",
 	  "generate realistic signed Dialpad call events and POST them (or write them)",
 	  ctl_gen_details },
 };
