@@ -2,8 +2,8 @@
 #   make              release build: bin/dialhook-ingest, bin/dialhook-processor, bin/dialhookctl
 #   make SANITIZE=1   ASan+UBSan build (objects and binaries under build/san/)
 #   make deps         install what is missing (apt-get), quiet when all is there
-#   make check        deps, sanitizer build, unit tests, fuzz corpora, integration tests,
-#                     the short fault-injection suite
+#   make check        deps, format-check, sanitizer build, unit tests, fuzz corpora,
+#                     integration tests, the short fault-injection suite
 #   make run          deps, build, throwaway PostgreSQL, migrate, both daemons
 #   make bench-ingest | bench-processor | bench-plots | bench    benchmarks (not tests)
 #   make fuzz         every libFuzzer target for FUZZ_SECONDS (default 60)
@@ -119,9 +119,11 @@ deps:
 unit: $(UNIT_BIN)
 	@sh test/run-unit.sh $(UNIT_BIN)
 
-# make check: the sanitizer build of everything, unit tests, the fuzz targets over their
-# corpora (plus a short random run), the integration suite, the short fault suite.
+# make check: the layout check (first, so a style slip fails fast), the sanitizer build of
+# everything, unit tests, the fuzz targets over their corpora (plus a short random run), the
+# integration suite, the short fault suite.
 check: deps
+	@sh test/format-check.sh
 	@$(MAKE) --no-print-directory SANITIZE=1 all unit-bins
 	@$(MAKE) --no-print-directory SANITIZE=1 unit
 	@sh test/fuzz/run.sh check
