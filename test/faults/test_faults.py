@@ -26,7 +26,6 @@ import threading
 import time
 
 import psycopg2
-import pytest
 
 from conftest import assert_matches_expect, binpath, calls_rows, expected_rows, free_port, http_request, query
 
@@ -265,30 +264,6 @@ def finish_and_compare(daemons, db, ev):
         conn.close()
 
 
-def spool_supported(daemons, db, tmp_path):
-    """True once ingest accepts DIALHOOK_SPOOL_DIR (decided by starting it)."""
-    d = start_ingest(daemons, db, wait=None, DIALHOOK_SPOOL_DIR=str(tmp_path / "probe-spool"))
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if d.proc.poll() is not None:
-            return False, d.logtext().strip().splitlines()[-1:]
-        try:
-            if http_request("GET", d.port, "/healthz", timeout=1)[0] == 200:
-                d.stop()
-                return True, None
-        except OSError:
-            pass
-        time.sleep(0.05)
-    d.stop()
-    return False, ["no /healthz in 10 s"]
-
-
-def need_spool(daemons, db, tmp_path):
-    ok, why = spool_supported(daemons, db, tmp_path)
-    if not ok:
-        pytest.skip(f"ingest refuses DIALHOOK_SPOOL_DIR (spool not wired in yet): {why}")
-
-
 # ---------------------------------------------------------------- PostgreSQL stopped -m immediate
 
 def pg_immediate_case(daemons, db, pg, tmp_path, spool):
@@ -340,7 +315,6 @@ def test_pg_immediate_stop_without_spool(daemons, db, pg, tmp_path):
 
 
 def test_pg_immediate_stop_with_spool(daemons, db, pg, tmp_path):
-    need_spool(daemons, db, tmp_path)
     pg_immediate_case(daemons, db, pg, tmp_path, spool=True)
 
 
@@ -441,7 +415,6 @@ def test_processor_connection_terminated(daemons, db, tmp_path):
 # ---------------------------------------------------------------- full spool
 
 def test_full_spool_503_then_recovers(daemons, db, pg, tmp_path):
-    need_spool(daemons, db, tmp_path)
     ev = Events(tmp_path, scale(600, 1500), seed=505)
     spool = tmp_path / "spool"
     ing = start_ingest(daemons, db, DIALHOOK_DB_TIMEOUT_MS=1000, DIALHOOK_SPOOL_DIR=str(spool),

@@ -4,6 +4,8 @@ per test, and helpers to run the real daemons and sign webhooks.
 Everything here talks to real processes over loopback; nothing is mocked.
 Daemons are started by PID and always stopped (SIGTERM, then SIGKILL) in
 teardown; a daemon log containing sanitizer or assertion output fails the test.
+A binary that is not built fails the test that needs it (never a skip: make
+check builds every binary first, so a missing one is a broken build).
 """
 import base64
 import hashlib
@@ -31,7 +33,11 @@ SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "Undef
 
 
 def binpath(name):
-    return os.path.join(BIN, name)
+    """The path of a built binary; fails the calling test if it is not there."""
+    path = os.path.join(BIN, name)
+    if not os.path.exists(path):
+        pytest.fail(f"{name} is not built: {path} is missing (DIALHOOK_BIN_DIR={BIN})", pytrace=False)
+    return path
 
 
 def free_port():
@@ -216,6 +222,7 @@ class Daemon:
     """One dialhook daemon process with its log in tmp/test-logs/."""
 
     def __init__(self, name, env, args=(), http_port=None):
+        path = binpath(name)
         os.makedirs(LOGDIR, exist_ok=True)
         self.name = name
         self.port = http_port
@@ -224,7 +231,7 @@ class Daemon:
         full_env = dict(os.environ)
         full_env.update({k: str(v) for k, v in env.items()})
         full_env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
-        self.proc = subprocess.Popen([binpath(name), *args], env=full_env, stdout=self.log,
+        self.proc = subprocess.Popen([path, *args], env=full_env, stdout=self.log,
                                      stderr=subprocess.STDOUT)
 
     @property

@@ -2,8 +2,8 @@
 PostgreSQL and (where a test says so) the real ingest and processor daemons.
 
 Fixture events are inserted with SQL, with explicit ids, where no daemon is
-needed; the tests that need a daemon skip with a reason when its binary has
-not been built.
+needed; a test that needs a daemon whose binary is not built fails (conftest's
+binpath), as every test does in make check.
 """
 import base64
 import hashlib
@@ -36,11 +36,6 @@ def ok(r):
     return r
 
 
-def need(name):
-    if not os.path.exists(binpath(name)):
-        pytest.skip(f"{name} is not built yet ({binpath(name)} missing)")
-
-
 def insert(sql, id, event_type="call.hangup", app="default", received="now()", processed=None,
            attempts=0, next_attempt=None, last_error=None, dead=None, payload=None):
     """One webhook_events row with an explicit id; time arguments are SQL expressions."""
@@ -63,7 +58,6 @@ def due_ids(sql):
 
 
 def run_processor_once(db):
-    need("dialhook-processor")
     env = dict(os.environ, DATABASE_URL=db, DIALHOOK_METRICS_LISTEN=f"127.0.0.1:{free_port()}",
                ASAN_OPTIONS="detect_leaks=1:abort_on_error=0")
     r = subprocess.run([binpath("dialhook-processor"), "--once"], env=env, capture_output=True, text=True,
@@ -488,7 +482,6 @@ def insert_generated(sql, path, app="default"):
 
 
 def test_truncate_and_rebuild_backfill_reproduces_calls(sql, db, tmp_path):
-    need("dialhook-processor")
     out, expect = tmp_path / "ev.json", tmp_path / "expect.jsonl"
     gen(None, "--out", str(out), "--expect", str(expect), "--unsigned", "--calls", "150", "--seed", "7",
         "--shuffle", "--duplicates", "0.2")
@@ -513,7 +506,6 @@ def test_gen_events_expect_holds_for_every_batch_size(sql, db, tmp_path, batch):
     """Every generated lifecycle (post-call states, lost hangups, moving operators, multi-recording
     legs...) ends with exactly the --expect rows in calls and call_recordings, shuffled, with
     duplicates, whatever the batch size; and no payload field is ignored as wrong-typed."""
-    need("dialhook-processor")
     out, expect = tmp_path / "ev.json", tmp_path / "expect.jsonl"
     gen(None, "--out", str(out), "--expect", str(expect), "--unsigned", "--calls", "120",
         "--seed", str(300 + batch), "--shuffle", "--duplicates", "0.3")
@@ -530,7 +522,6 @@ def test_gen_events_expect_holds_for_every_batch_size(sql, db, tmp_path, batch):
 
 
 def test_reprocess_wakes_a_running_processor(sql, db, daemons, tmp_path):
-    need("dialhook-processor")
     out = tmp_path / "ev.json"
     gen(None, "--out", str(out), "--unsigned", "--calls", "20", "--seed", "3")
     insert_generated(sql, out)
@@ -559,8 +550,6 @@ def wait_until(pred, what, timeout=30.0):
 # ---------------------------------------------------------------- with ingest and the processor
 
 def test_gen_events_shuffled_with_duplicates_ends_with_the_expected_calls(sql, db, daemons, tmp_path):
-    need("dialhook-ingest")
-    need("dialhook-processor")
     port = free_port()
     ing = daemons.start("dialhook-ingest", {"DATABASE_URL": db, "DIALPAD_WEBHOOK_SECRET": SECRET,
                                             "DIALHOOK_LISTEN": f"127.0.0.1:{port}"}, http_port=port)
@@ -581,7 +570,6 @@ def test_gen_events_shuffled_with_duplicates_ends_with_the_expected_calls(sql, d
 
 
 def test_gen_events_counts_rejections_and_exits_1(db, daemons):
-    need("dialhook-ingest")
     port = free_port()
     ing = daemons.start("dialhook-ingest", {"DATABASE_URL": db, "DIALPAD_WEBHOOK_SECRET": SECRET,
                                             "DIALHOOK_LISTEN": f"127.0.0.1:{port}"}, http_port=port)
