@@ -15,7 +15,6 @@ FAULTS_SCALE=short (make check) or full (make faults) sets counts and durations.
 Each case prints one summary line `fault case=... sent=... acked=... stored=...
 lost=0` (also appended to $FAULTS_SUMMARY).
 """
-import base64
 import http.client
 import json
 import os
@@ -25,52 +24,19 @@ import subprocess
 import threading
 import time
 
-import psycopg2
-import pytest
-
-from conftest import assert_matches_expect, binpath, calls_rows, expected_rows, free_port, http_request, query
+from conftest import (assert_matches_expect, b64url_decode, binpath, calls_rows, connect, expected_rows,
+                      free_port, http_request, processor_once, query, scale, start_ingest, start_processor,
+                      summary, undone, wait_until)
 
 SECRET = "faults-secret"
-FULL = os.environ.get("FAULTS_SCALE", "short") == "full"
-
-
-def scale(short, full):
-    return full if FULL else short
-
-
 PATH = "/webhooks/dialpad"
 
 
 # ---------------------------------------------------------------- helpers
 
-def summary(case, **fields):
-    line = f"fault case={case} " + " ".join(f"{k}={v}" for k, v in fields.items())
-    print("\n" + line, flush=True)
-    path = os.environ.get("FAULTS_SUMMARY")
-    if path:
-        with open(path, "a") as f:
-            f.write(line + "\n")
-
-
-def wait_until(pred, what, timeout=60.0, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return
-        time.sleep(step)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
-def connect(db):
-    c = psycopg2.connect(db)
-    c.autocommit = True
-    return c
-
-
 def key_of(body):
     """Ingest's dedupe key for a generated (native call) event."""
-    p = body.split(".")[1]
-    c = json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
+    c = json.loads(b64url_decode(body.split(".")[1]))
     return f"call:{c['call_id']}:{c['state']}:{c['event_timestamp']}"
 
 
@@ -216,46 +182,9 @@ def redeliver(port, bodies, results, rounds=10):
     return n
 
 
-def undone(conn):
-    return query(conn, "SELECT count(*) FROM webhook_events WHERE processed_at IS NULL AND dead_at IS NULL")[0][0]
-
-
-def ingest_env(db, port, **extra):
-    env = {"DATABASE_URL": db, "DIALHOOK_LISTEN": f"127.0.0.1:{port}", "DIALPAD_WEBHOOK_SECRET": SECRET,
-           "DIALHOOK_LOG_LEVEL": "info"}
-    env.update({k: str(v) for k, v in extra.items()})
-    return env
-
-
-def start_ingest(daemons, db, port=None, wait="/readyz", **extra):
-    port = port or free_port()
-    d = daemons.start("dialhook-ingest", ingest_env(db, port, **extra), http_port=port)
-    if wait:
-        d.wait_http(wait, timeout=15)
-    return d
-
-
-def start_processor(daemons, db, **extra):
-    port = free_port()
-    env = {"DATABASE_URL": db, "DIALHOOK_METRICS_LISTEN": f"127.0.0.1:{port}", "DIALHOOK_POLL_INTERVAL_MS": 100}
-    env.update({k: str(v) for k, v in extra.items()})
-    d = daemons.start("dialhook-processor", env, http_port=port)
-    d.wait_http("/readyz")
-    return d
-
-
-def processor_once(daemons, db):
-    port = free_port()
-    d = daemons.start("dialhook-processor", {"DATABASE_URL": db, "DIALHOOK_METRICS_LISTEN": f"127.0.0.1:{port}"},
-                      args=["--once"])
-    rc = d.wait(timeout=300)
-    assert rc == 0, d.logtext()[-3000:]
-    return d
-
-
 def finish_and_compare(daemons, db, ev):
     """Processor --once over everything, then calls == the generator's expectation."""
-    processor_once(daemons, db)
+    processor_once(daemons, db, timeout=300)
     conn = connect(db)
     try:
         assert undone(conn) == 0
@@ -265,30 +194,6 @@ def finish_and_compare(daemons, db, ev):
         conn.close()
 
 
-def spool_supported(daemons, db, tmp_path):
-    """True once ingest accepts DIALHOOK_SPOOL_DIR (decided by starting it)."""
-    d = start_ingest(daemons, db, wait=None, DIALHOOK_SPOOL_DIR=str(tmp_path / "probe-spool"))
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if d.proc.poll() is not None:
-            return False, d.logtext().strip().splitlines()[-1:]
-        try:
-            if http_request("GET", d.port, "/healthz", timeout=1)[0] == 200:
-                d.stop()
-                return True, None
-        except OSError:
-            pass
-        time.sleep(0.05)
-    d.stop()
-    return False, ["no /healthz in 10 s"]
-
-
-def need_spool(daemons, db, tmp_path):
-    ok, why = spool_supported(daemons, db, tmp_path)
-    if not ok:
-        pytest.skip(f"ingest refuses DIALHOOK_SPOOL_DIR (spool not wired in yet): {why}")
-
-
 # ---------------------------------------------------------------- PostgreSQL stopped -m immediate
 
 def pg_immediate_case(daemons, db, pg, tmp_path, spool):
@@ -296,7 +201,7 @@ def pg_immediate_case(daemons, db, pg, tmp_path, spool):
     extra = {"DIALHOOK_DB_TIMEOUT_MS": 1000}
     if spool:
         extra["DIALHOOK_SPOOL_DIR"] = str(tmp_path / "spool")
-    ing = start_ingest(daemons, db, **extra)
+    ing = start_ingest(daemons, db, secret=SECRET, timeout=15, **extra)
     load = Load(ing.port, ev.bodies, threads=8, pace=scale(0.08, 0.05), max_seconds=scale(60, 240)).start()
     wait_until(lambda: load.acked >= len(ev.bodies) // 4, "a quarter acknowledged", timeout=60)
     down = scale(3.0, 8.0)
@@ -340,7 +245,6 @@ def test_pg_immediate_stop_without_spool(daemons, db, pg, tmp_path):
 
 
 def test_pg_immediate_stop_with_spool(daemons, db, pg, tmp_path):
-    need_spool(daemons, db, tmp_path)
     pg_immediate_case(daemons, db, pg, tmp_path, spool=True)
 
 
@@ -349,7 +253,7 @@ def test_pg_immediate_stop_with_spool(daemons, db, pg, tmp_path):
 def test_ingest_kill_9_under_load(daemons, db, tmp_path):
     ev = Events(tmp_path, scale(200, 1500), seed=202)
     port = free_port()
-    ing = start_ingest(daemons, db, port=port)
+    ing = start_ingest(daemons, db, secret=SECRET, timeout=15, port=port)
     load = Load(port, ev.bodies, threads=8, max_seconds=120).start()
     wait_until(lambda: load.acked >= len(ev.bodies) // 3, "a third acknowledged", timeout=60)
     ing.proc.send_signal(signal.SIGKILL)
@@ -364,7 +268,7 @@ def test_ingest_kill_9_under_load(daemons, db, tmp_path):
     finally:
         conn.close()
     # a new ingest on the same port; Dialpad's retries of what was not acknowledged
-    ing2 = start_ingest(daemons, db, port=port)
+    ing2 = start_ingest(daemons, db, secret=SECRET, timeout=15, port=port)
     resent = redeliver(port, ev.bodies, load.results)
     rows = finish_and_compare(daemons, db, ev)
     assert ing2.proc.poll() is None
@@ -376,7 +280,7 @@ def test_ingest_kill_9_under_load(daemons, db, tmp_path):
 
 def test_processor_kill_9_mid_batch(daemons, db, tmp_path):
     ev = Events(tmp_path, scale(400, 3000), seed=303, duplicates="0.1")
-    ing = start_ingest(daemons, db)
+    ing = start_ingest(daemons, db, secret=SECRET, timeout=15)
     load = Load(ing.port, ev.bodies, threads=8, max_seconds=180).start()
     conn = connect(db)
     try:
@@ -409,7 +313,7 @@ def test_processor_kill_9_mid_batch(daemons, db, tmp_path):
 
 def test_processor_connection_terminated(daemons, db, tmp_path):
     ev = Events(tmp_path, scale(300, 2500), seed=404, duplicates="0.1")
-    ing = start_ingest(daemons, db)
+    ing = start_ingest(daemons, db, secret=SECRET, timeout=15)
     p = start_processor(daemons, db, DIALHOOK_BATCH_SIZE=20)
     load = Load(ing.port, ev.bodies, threads=6, pace=0.002, max_seconds=180).start()
     conn = connect(db)
@@ -441,11 +345,10 @@ def test_processor_connection_terminated(daemons, db, tmp_path):
 # ---------------------------------------------------------------- full spool
 
 def test_full_spool_503_then_recovers(daemons, db, pg, tmp_path):
-    need_spool(daemons, db, tmp_path)
     ev = Events(tmp_path, scale(600, 1500), seed=505)
     spool = tmp_path / "spool"
-    ing = start_ingest(daemons, db, DIALHOOK_DB_TIMEOUT_MS=1000, DIALHOOK_SPOOL_DIR=str(spool),
-                       DIALHOOK_SPOOL_MAX_BYTES="1M")
+    ing = start_ingest(daemons, db, secret=SECRET, timeout=15, DIALHOOK_DB_TIMEOUT_MS=1000,
+                       DIALHOOK_SPOOL_DIR=str(spool), DIALHOOK_SPOOL_MAX_BYTES="1M")
     halted = False
     try:
         pg.halt("immediate")
@@ -497,7 +400,7 @@ def _closed_within(s, seconds):
 def test_hostile_clients_do_not_starve_healthy_ones(daemons, db, tmp_path):
     timeout_ms = 1500
     ev = Events(tmp_path, scale(100, 600), seed=606)
-    ing = start_ingest(daemons, db, DIALHOOK_READ_TIMEOUT_MS=timeout_ms)
+    ing = start_ingest(daemons, db, secret=SECRET, timeout=15, DIALHOOK_READ_TIMEOUT_MS=timeout_ms)
     port = ing.port
     duration = scale(8.0, 30.0)
     stop = threading.Event()
@@ -671,7 +574,8 @@ def test_hostile_clients_do_not_starve_healthy_ones(daemons, db, tmp_path):
 
 def test_three_ingests_three_processors_shuffled_duplicates(daemons, db, tmp_path):
     port = free_port()
-    ings = [start_ingest(daemons, db, port=port, DIALHOOK_DB_CONNECTIONS=2) for _ in range(3)]
+    ings = [start_ingest(daemons, db, secret=SECRET, timeout=15, port=port, DIALHOOK_DB_CONNECTIONS=2)
+            for _ in range(3)]
     procs = [start_processor(daemons, db, DIALHOOK_BATCH_SIZE=100) for _ in range(3)]
     calls = scale(500, 5000)
     expect = tmp_path / "expect.jsonl"

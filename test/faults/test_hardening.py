@@ -28,38 +28,15 @@ import socket
 import subprocess
 import threading
 import time
-import uuid
 
 import psycopg2
 
-from conftest import LOGDIR, Daemon, binpath, free_port, http_request, query, sign
+from conftest import (connect, free_port, http_request, ingest_env, metric, processor_env, query, scale, sign,
+                      start_ingest, summary, wait_until)
 
 SECRET = "hardening-secret"
 PATH = "/webhooks/dialpad"
-FULL = os.environ.get("FAULTS_SCALE", "short") == "full"
 ROOT = os.geteuid() == 0
-
-
-def scale(short, full):
-    return full if FULL else short
-
-
-def summary(case, **fields):
-    line = f"fault case={case} " + " ".join(f"{k}={v}" for k, v in fields.items())
-    print("\n" + line, flush=True)
-    path = os.environ.get("FAULTS_SUMMARY")
-    if path:
-        with open(path, "a") as f:
-            f.write(line + "\n")
-
-
-def wait_until(pred, what, timeout=30.0, step=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return
-        time.sleep(step)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def call_event(i):
@@ -71,7 +48,7 @@ def key(i):
     return f"call:{5850000000300000 + i}:hangup:{1767261726001 + i}"
 
 
-def post(port, i, timeout=5.0):
+def post_event(port, i, timeout=5.0):
     """POST event i signed on a new connection: (status, answer) or (0, None) if the connection failed."""
     try:
         status, _, raw = http_request("POST", port, PATH, body=sign(call_event(i), SECRET), timeout=timeout)
@@ -81,17 +58,6 @@ def post(port, i, timeout=5.0):
         return status, json.loads(raw)
     except ValueError:
         return status, None
-
-
-def metric(port, name, labels=""):
-    """The value of one series on port's /metrics, or None."""
-    try:
-        _, _, raw = http_request("GET", port, "/metrics", timeout=5)
-    except OSError:
-        return None
-    sel = re.escape(name) + (r"\{" + re.escape(labels) + r"\}" if labels else "")
-    m = re.search(rf"^{sel} (\S+)$", raw.decode(), re.M)
-    return float(m.group(1)) if m else None
 
 
 def cpu_seconds(pid):
@@ -107,47 +73,6 @@ def open_fds(pid):
 
 def log_lines(d):
     return len(d.logtext().splitlines())
-
-
-class Spawned(Daemon):
-    """A daemon started with a low open-file limit (soft and hard, so it cannot raise it)
-    and/or behind a command prefix that execs it (unshare ... exec "$@"): same PID, same
-    log and teardown as conftest's Daemon. Register it with daemons.all.append()."""
-
-    def __init__(self, name, env, http_port=None, nofile=None, prefix=()):  # noqa: no super().__init__
-        os.makedirs(LOGDIR, exist_ok=True)
-        self.name, self.port = name, http_port
-        self.logpath = os.path.join(LOGDIR, f"{name}-{uuid.uuid4().hex[:8]}.log")
-        self.log = open(self.logpath, "wb")
-        full_env = dict(os.environ)
-        full_env.update({k: str(v) for k, v in env.items()})
-        full_env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
-
-        def limit():
-            if nofile:
-                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
-
-        self.proc = subprocess.Popen([*prefix, binpath(name)], env=full_env, stdout=self.log,
-                                     stderr=subprocess.STDOUT, preexec_fn=limit)
-
-
-def spawn(daemons, name, env, http_port=None, nofile=None, prefix=()):
-    d = Spawned(name, env, http_port, nofile, prefix)
-    daemons.all.append(d)
-    return d
-
-
-def ingest_env(db, port, **extra):
-    env = {"DATABASE_URL": db, "DIALHOOK_LISTEN": f"127.0.0.1:{port}", "DIALPAD_WEBHOOK_SECRET": SECRET,
-           "DIALHOOK_LOG_LEVEL": "info"}
-    env.update({k: str(v) for k, v in extra.items()})
-    return env
-
-
-def connect(db):
-    c = psycopg2.connect(db)
-    c.autocommit = True
-    return c
 
 
 def keys_in_db(db):
@@ -180,9 +105,9 @@ def close_all(socks):
 def test_ingest_survives_twice_its_fd_limit_in_idle_connections(daemons, db):
     nofile = 256
     port, mport = free_port(), free_port()
-    d = spawn(daemons, "dialhook-ingest", ingest_env(db, port, DIALHOOK_READ_TIMEOUT_MS=60000,
-                                                     DIALHOOK_METRICS_LISTEN=f"127.0.0.1:{mport}"),
-              http_port=port, nofile=nofile)
+    env = ingest_env(db, port, secret=SECRET, DIALHOOK_READ_TIMEOUT_MS=60000,
+                     DIALHOOK_METRICS_LISTEN=f"127.0.0.1:{mport}")
+    d = daemons.start("dialhook-ingest", env, http_port=port, nofile=nofile)
     d.wait_http("/readyz")
     idle = open_idle(port, 2 * nofile)
     try:
@@ -199,11 +124,11 @@ def test_ingest_survives_twice_its_fd_limit_in_idle_connections(daemons, db):
                    "the connections over the cap closed at once")
         assert d.proc.poll() is None, d.logtext()[-3000:]
         # a new connection while the cap is reached is closed at once, never answered
-        assert post(port, 0)[0] == 0
+        assert post_event(port, 0)[0] == 0
         # once some close, a new connection is served
         close_all(idle[:10])
         del idle[:10]
-        wait_until(lambda: post(port, 1)[0] == 200, "a signed webhook answered 200 on a new connection",
+        wait_until(lambda: post_event(port, 1)[0] == 200, "a signed webhook answered 200 on a new connection",
                    timeout=10)
         assert key(1) in keys_in_db(db)
     finally:
@@ -225,8 +150,8 @@ def test_ingest_survives_twice_its_fd_limit_in_idle_connections(daemons, db):
         assert lines <= 5, f"{lines} log lines in 3 s while accept() fails"
     finally:
         close_all(flood)
-    wait_until(lambda: post(port, 2)[0] == 200, "a signed webhook answered 200 after accept() recovered",
-               timeout=15)
+    wait_until(lambda: post_event(port, 2)[0] == 200,
+               "a signed webhook answered 200 after accept() recovered", timeout=15)
     errors = metric(mport, "dialhook_ingest_accept_errors_total", 'listener="webhooks"')
     assert errors and errors > 0, errors
     assert d.stop() == 0
@@ -285,13 +210,11 @@ class SlowFlood:
 
 def test_processor_metrics_listener_under_slow_flood(daemons, db, sql):
     nofile, window = 64, scale(8.0, 12.0)
-    mport, iport = free_port(), free_port()
-    env = {"DATABASE_URL": db, "DIALHOOK_METRICS_LISTEN": f"127.0.0.1:{mport}",
-           "DIALHOOK_POLL_INTERVAL_MS": 100}
-    p = spawn(daemons, "dialhook-processor", env, http_port=mport, nofile=nofile)
+    mport = free_port()
+    p = daemons.start("dialhook-processor", processor_env(db, DIALHOOK_METRICS_LISTEN=f"127.0.0.1:{mport}"),
+                      http_port=mport, nofile=nofile)
     p.wait_http("/readyz")
-    ing = daemons.start("dialhook-ingest", ingest_env(db, iport), http_port=iport)
-    ing.wait_http("/readyz")
+    ing = start_ingest(daemons, db, secret=SECRET)
     with SlowFlood(mport, 100) as flood:
         time.sleep(1.0)
         cpu0, lines0, t0 = cpu_seconds(p.pid), log_lines(p), time.monotonic()
@@ -301,7 +224,7 @@ def test_processor_metrics_listener_under_slow_flood(daemons, db, sql):
         assert killed >= 1
         wait_until(lambda: p.logtext().count("database connected") >= 2, "the processor to reconnect",
                    timeout=window)
-        assert post(iport, 7)[0] == 200
+        assert post_event(ing.port, 7)[0] == 200
         wait_until(lambda: query(sql, "SELECT count(*) FROM webhook_events WHERE dedupe_key = %s"
                                       " AND processed_at IS NOT NULL", key(7))[0][0] == 1,
                    "the new event processed", timeout=window)
@@ -341,11 +264,8 @@ def segments(spool):
 
 def spool_events(daemons, db, spool, first, n):
     """One ingest (database down) spools events first..first+n-1, then stops (sealing its segment)."""
-    port = free_port()
-    env = ingest_env(db, port, DIALHOOK_SPOOL_DIR=spool, DIALHOOK_DB_TIMEOUT_MS=1000)
-    d = daemons.start("dialhook-ingest", env, http_port=port)
-    d.wait_http("/readyz")
-    got = [post(port, i) for i in range(first, first + n)]
+    d = start_ingest(daemons, db, secret=SECRET, DIALHOOK_SPOOL_DIR=spool, DIALHOOK_DB_TIMEOUT_MS=1000)
+    got = [post_event(d.port, i) for i in range(first, first + n)]
     assert all(g == (200, {"status": "spooled"}) for g in got), {g[0] for g in got}
     assert d.stop() == 0, d.logtext()[-2000:]
 
@@ -381,12 +301,12 @@ def test_readonly_spool_replays_every_event_once(daemons, db, sql, pg, tmp_path)
         spool_events(daemons, db, spool, n, n)
         segs = segments(spool)
         assert len(segs) == 2, segs
-        env = ingest_env(db, port, DIALHOOK_SPOOL_DIR=spool, DIALHOOK_DB_TIMEOUT_MS=1000)
+        env = ingest_env(db, port, secret=SECRET, DIALHOOK_SPOOL_DIR=spool, DIALHOOK_DB_TIMEOUT_MS=1000)
         if ROOT:  # read-only in its own mount namespace, as ext4 errors=remount-ro would make it
-            d = spawn(daemons, "dialhook-ingest", env, http_port=port, prefix=in_namespace(RO_BIND, spool))
+            d = daemons.start("dialhook-ingest", env, http_port=port, prefix=in_namespace(RO_BIND, spool))
         else:
             spool.chmod(0o555)
-            d = spawn(daemons, "dialhook-ingest", env, http_port=port)
+            d = daemons.start("dialhook-ingest", env, http_port=port)
         d.wait_http("/healthz")
         pg.restart_same_port()
         halted = False
@@ -426,13 +346,13 @@ def test_spool_unwritable_while_database_down(daemons, db, pg, tmp_path):
     spool = tmp_path / "spool"
     spool.mkdir()
     port = free_port()
-    env = ingest_env(db, port, DIALHOOK_SPOOL_DIR=spool, DIALHOOK_DB_TIMEOUT_MS=1000)
+    env = ingest_env(db, port, secret=SECRET, DIALHOOK_SPOOL_DIR=spool, DIALHOOK_DB_TIMEOUT_MS=1000)
     halted = False
     try:
         pg.halt()
         halted = True
         prefix = in_namespace(TMPFS, spool) if ROOT else ()
-        d = spawn(daemons, "dialhook-ingest", env, http_port=port, prefix=prefix)
+        d = daemons.start("dialhook-ingest", env, http_port=port, prefix=prefix)
         d.wait_http("/readyz")
         status, _, raw = http_request("GET", port, "/readyz")
         assert (status, json.loads(raw).get("spool")) == (200, "on")
@@ -441,7 +361,7 @@ def test_spool_unwritable_while_database_down(daemons, db, pg, tmp_path):
             nsenter(d, "mount", "-o", "remount,ro", str(spool))
         else:
             spool.chmod(0o555)
-        got = [post(port, i) for i in range(20)]
+        got = [post_event(port, i) for i in range(20)]
         assert all(g == (503, {"status": "error", "reason": "unavailable"}) for g in got), got
         status, _, raw = http_request("GET", port, "/readyz")
         assert (status, json.loads(raw)) == (503, {"status": "error", "reason": "unavailable"})
@@ -452,8 +372,8 @@ def test_spool_unwritable_while_database_down(daemons, db, pg, tmp_path):
             nsenter(d, "mount", "-o", "remount,rw", str(spool))
         else:
             spool.chmod(0o750)
-        wait_until(lambda: post(port, 100) == (200, {"status": "spooled"}), "the spool to take events again",
-                   timeout=10)
+        wait_until(lambda: post_event(port, 100) == (200, {"status": "spooled"}),
+                   "the spool to take events again", timeout=10)
         assert http_request("GET", port, "/readyz")[0] == 200
         assert metric(port, "dialhook_ingest_spool_writable") == 1
         d.wait_log("outage spool written again")

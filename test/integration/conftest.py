@@ -1,9 +1,13 @@
 """Integration-test fixtures: a throwaway PostgreSQL, a fresh migrated database
-per test, and helpers to run the real daemons and sign webhooks.
+per test, and helpers to run the real daemons and sign webhooks. These helpers
+are the only copy: test files and test/faults (through its conftest.py) import
+them rather than write their own.
 
 Everything here talks to real processes over loopback; nothing is mocked.
 Daemons are started by PID and always stopped (SIGTERM, then SIGKILL) in
 teardown; a daemon log containing sanitizer or assertion output fails the test.
+A binary that is not built fails the test that needs it (never a skip: make
+check builds every binary first, so a missing one is a broken build).
 """
 import base64
 import hashlib
@@ -11,6 +15,8 @@ import hmac
 import http.client
 import json
 import os
+import re
+import resource
 import signal
 import socket
 import subprocess
@@ -31,7 +37,11 @@ SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "Undef
 
 
 def binpath(name):
-    return os.path.join(BIN, name)
+    """The path of a built binary; fails the calling test if it is not there."""
+    path = os.path.join(BIN, name)
+    if not os.path.exists(path):
+        pytest.fail(f"{name} is not built: {path} is missing (DIALHOOK_BIN_DIR={BIN})", pytrace=False)
+    return path
 
 
 def free_port():
@@ -83,9 +93,14 @@ def pg():
     p.stop()
 
 
+def run_ctl(url, *args, timeout=None):
+    """dialhookctl args with DATABASE_URL=url; the CompletedProcess (text output captured)."""
+    return subprocess.run([binpath("dialhookctl"), *args], env=dict(os.environ, DATABASE_URL=url),
+                          capture_output=True, text=True, timeout=timeout)
+
+
 def migrate(url):
-    r = subprocess.run([binpath("dialhookctl"), "migrate"], env=dict(os.environ, DATABASE_URL=url),
-                       capture_output=True, text=True)
+    r = run_ctl(url, "migrate")
     assert r.returncode == 0, r.stderr
     return r
 
@@ -116,11 +131,17 @@ def db(fresh_db):
     return fresh_db
 
 
+def connect(url):
+    """A psycopg2 autocommit connection; the caller closes it."""
+    c = psycopg2.connect(url)
+    c.autocommit = True
+    return c
+
+
 @pytest.fixture
 def sql(db):
     """A psycopg2 autocommit connection to the test database."""
-    c = psycopg2.connect(db)
-    c.autocommit = True
+    c = connect(db)
     yield c
     c.close()
 
@@ -129,6 +150,26 @@ def query(conn, q, *args):
     with conn.cursor() as cur:
         cur.execute(q, args if args else None)
         return cur.fetchall() if cur.description else None
+
+
+def undone(conn):
+    """How many webhook_events are neither processed nor dead."""
+    return query(conn, "SELECT count(*) FROM webhook_events"
+                       " WHERE processed_at IS NULL AND dead_at IS NULL")[0][0]
+
+
+def wait_until(pred, what, timeout=30.0, step=0.05, daemon=None):
+    """Poll pred() every step seconds until it is true; fail after timeout seconds, or at once
+    (with its log) if daemon, a Daemon the wait depends on, exits meanwhile."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        if daemon is not None and daemon.proc.poll() is not None:
+            raise AssertionError(f"{daemon.name} exited {daemon.proc.returncode} waiting for {what}:\n"
+                                 + daemon.logtext()[-4000:])
+        time.sleep(step)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 # The keys of a `dialhookctl gen-events --expect` line (spec-11.md): every calls
@@ -213,9 +254,12 @@ def assert_matches_expect(conn, path, expected=None):
 # ---------------------------------------------------------------- daemons
 
 class Daemon:
-    """One dialhook daemon process with its log in tmp/test-logs/."""
+    """One dialhook daemon process with its log in tmp/test-logs/. nofile: an open-file
+    limit (soft and hard, so the daemon cannot raise it); prefix: a command that execs
+    the daemon (unshare ... exec "$@"), so the PID is still the daemon's."""
 
-    def __init__(self, name, env, args=(), http_port=None):
+    def __init__(self, name, env, args=(), http_port=None, nofile=None, prefix=()):
+        path = binpath(name)
         os.makedirs(LOGDIR, exist_ok=True)
         self.name = name
         self.port = http_port
@@ -224,8 +268,12 @@ class Daemon:
         full_env = dict(os.environ)
         full_env.update({k: str(v) for k, v in env.items()})
         full_env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
-        self.proc = subprocess.Popen([binpath(name), *args], env=full_env, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
+
+        def limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+
+        self.proc = subprocess.Popen([*prefix, path, *args], env=full_env, stdout=self.log,
+                                     stderr=subprocess.STDOUT, preexec_fn=limit if nofile else None)
 
     @property
     def pid(self):
@@ -287,8 +335,8 @@ def daemons():
     started = []
 
     class Starter:
-        def start(self, name, env, args=(), http_port=None):
-            d = Daemon(name, env, args, http_port)
+        def start(self, name, env, args=(), http_port=None, nofile=None, prefix=()):
+            d = Daemon(name, env, args, http_port, nofile, prefix)
             started.append(d)
             return d
 
@@ -306,6 +354,52 @@ def daemons():
     assert not reports, "sanitizer/assert output in daemon logs:\n" + "\n".join(reports)
 
 
+# The webhook secret the integration tests sign with (test_faults, test_hardening and
+# test_ctl use secrets of their own, passed as secret=).
+SECRET = "fixture-secret-do-not-use"
+
+
+def ingest_env(db, port, secret=SECRET, **env):
+    """dialhook-ingest's environment: listening on 127.0.0.1:port; env adds or overrides."""
+    return {"DATABASE_URL": db, "DIALHOOK_LISTEN": f"127.0.0.1:{port}", "DIALPAD_WEBHOOK_SECRET": secret,
+            "DIALHOOK_LOG_LEVEL": "info", **env}
+
+
+def start_ingest(daemons, db, wait="/readyz", port=None, secret=SECRET, timeout=10.0, **env):
+    """Start dialhook-ingest (on a free port unless port is given) and, unless wait is None,
+    wait up to timeout seconds for wait to answer 200. env: more DIALHOOK_* variables."""
+    port = port or free_port()
+    d = daemons.start("dialhook-ingest", ingest_env(db, port, secret, **env), http_port=port)
+    if wait:
+        d.wait_http(wait, timeout=timeout)
+    return d
+
+
+def processor_env(db, **env):
+    """dialhook-processor's environment: metrics on a free port, a 100 ms poll interval;
+    env adds or overrides."""
+    return {"DATABASE_URL": db, "DIALHOOK_METRICS_LISTEN": f"127.0.0.1:{free_port()}",
+            "DIALHOOK_POLL_INTERVAL_MS": 100, **env}
+
+
+def start_processor(daemons, db, wait="/readyz", **env):
+    """Start dialhook-processor and, unless wait is None, wait for wait on its metrics port."""
+    env = processor_env(db, **env)
+    port = int(env["DIALHOOK_METRICS_LISTEN"].rsplit(":", 1)[1])
+    d = daemons.start("dialhook-processor", env, http_port=port)
+    if wait:
+        d.wait_http(wait)
+    return d
+
+
+def processor_once(daemons, db, timeout=120, **env):
+    """Run dialhook-processor --once to the end (at most timeout seconds); it must exit 0."""
+    d = daemons.start("dialhook-processor", processor_env(db, **env), args=["--once"])
+    rc = d.wait(timeout=timeout)
+    assert rc == 0, d.logtext()[-4000:]
+    return d
+
+
 # ---------------------------------------------------------------- HTTP and JWT
 
 def http_request(method, port, path, body=None, headers=None, timeout=10.0):
@@ -321,8 +415,33 @@ def http_request(method, port, path, body=None, headers=None, timeout=10.0):
         conn.close()
 
 
+def post(d, body, path="/webhooks/dialpad", headers=None, timeout=10.0):
+    """POST body to daemon d on a new connection: (status, headers dict, parsed JSON answer or None)."""
+    status, hdrs, raw = http_request("POST", d.port, path, body=body, headers=headers, timeout=timeout)
+    try:
+        doc = json.loads(raw) if raw else None
+    except ValueError:
+        doc = None
+    return status, hdrs, doc
+
+
+def metric(port, name, labels=""):
+    """The value of one series on port's /metrics (labels: what goes inside {}), or None."""
+    try:
+        _, _, raw = http_request("GET", port, "/metrics", timeout=5)
+    except OSError:
+        return None
+    sel = re.escape(name) + (r"\{" + re.escape(labels) + r"\}" if labels else "")
+    m = re.search(rf"^{sel} (\S+)$", raw.decode(), re.M)
+    return float(m.group(1)) if m else None
+
+
 def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def b64url_decode(s):
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
 
 
 def sign(claims, secret, header=None):

@@ -9,9 +9,10 @@ field against the types of Dialpad's OpenAPI spec. If the two oracles agree,
 the expectation is both what the generator meant and what the rules give for
 what it actually sent.
 """
-import base64
 import json
 import math
+
+from conftest import b64url_decode
 
 # Field types of schemas.call.CallProto, CallContactProto and
 # CallRecordingDetailsProto in Dialpad's OpenAPI spec (dialpad-python-sdk
@@ -56,10 +57,6 @@ RANK = {"calling": 1, "ringing": 1, "preanswer": 1, "queued": 1,
         "connected": 2, "hold": 2, "parked": 2, "merged": 2, "takeover": 2, "barge": 2, "monitor": 2,
         "eavesdrop": 2, "hangup": 3, "missed": 3, "voicemail": 3, "blocked": 3}
 STATUS = [None, "ringing", "active", "ended"]
-
-
-def b64url_decode(s):
-    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
 
 
 def claims_of(body):

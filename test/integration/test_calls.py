@@ -14,16 +14,14 @@ import itertools
 import json
 import os
 import random
-import subprocess
 import uuid
 
 import psycopg2
 import psycopg2.extras
 
 from calls_oracle import COLUMNS, NAMES, calls_sql, dumps, field_errors, oracle, recordings_sql
-from conftest import TOP, binpath, free_port, http_request, query
+from conftest import TOP, connect, http_request, processor_once, query, run_ctl, start_processor
 
-PROC = "dialhook-processor"
 BATCH_SIZES = (1, 2, 3, 7, 500)
 
 
@@ -34,20 +32,6 @@ def insert_rows(conn, rows):
             cur, "INSERT INTO webhook_events (app_id, event_type, dedupe_key, payload) VALUES %s",
             [(a, t, uuid.uuid4().hex, p if isinstance(p, str) else dumps(p)) for a, t, p in rows],
             page_size=5000)
-
-
-def proc_env(db, **extra):
-    env = {"DATABASE_URL": db, "DIALHOOK_METRICS_LISTEN": f"127.0.0.1:{free_port()}",
-           "DIALHOOK_POLL_INTERVAL_MS": "100"}
-    env.update({k: str(v) for k, v in extra.items()})
-    return env
-
-
-def run_once(daemons, db, **extra):
-    d = daemons.start(PROC, proc_env(db, **extra), args=["--once"])
-    rc = d.wait(timeout=300)
-    assert rc == 0, d.logtext()[-4000:]
-    return d
 
 
 def by_app(rows):
@@ -85,7 +69,7 @@ def check_all_orders(daemons, db, sql, events, max_orders=720, batch_sizes=BATCH
     for bs in batch_sizes:
         query(sql, "TRUNCATE webhook_events, calls, call_recordings")
         insert_rows(sql, rows)
-        run_once(daemons, db, DIALHOOK_BATCH_SIZE=bs)
+        processor_once(daemons, db, timeout=300, DIALHOOK_BATCH_SIZE=bs)
         calls, recs = by_app(query(sql, calls_sql())), by_app(query(sql, recordings_sql()))
         assert len(calls) == len(perms)
         for i, perm in enumerate(perms):
@@ -235,7 +219,7 @@ def test_call_center_operator_moves_to_the_answering_agent(daemons, db, sql):
     # one human call: the agents' legs hang off the call-center leg
     query(sql, "TRUNCATE webhook_events, calls, call_recordings")
     insert_rows(sql, [("default", t, p) for t, p in events])
-    run_once(daemons, db)
+    processor_once(daemons, db, timeout=300)
     assert query(sql, """SELECT root_call_id, legs, (extract(epoch FROM started_at) * 1000)::int8,
                                 (extract(epoch FROM ended_at) * 1000)::int8, answered,
                                 answered_target_type, answered_target_id, answered_target_name, talk_time_ms
@@ -368,7 +352,7 @@ def test_every_column_c_merge_equals_sql_merge(daemons, db, sql):
         perm = events + rng.sample(events, 40)
         rng.shuffle(perm)
         insert_rows(sql, [("default", t, p) for t, p in perm])
-        run_once(daemons, db, DIALHOOK_BATCH_SIZE=size)
+        processor_once(daemons, db, timeout=300, DIALHOOK_BATCH_SIZE=size)
         assert [tuple(r) for r in query(sql, calls_sql())] == want_calls, f"batch size {size}"
         assert [tuple(r) for r in query(sql, recordings_sql())] == want_recs, f"batch size {size}"
         assert query(sql, "SELECT count(*) FROM webhook_events WHERE processed_at IS NULL") == [(0,)]
@@ -385,9 +369,7 @@ def test_wrong_typed_fields_are_counted_and_the_event_processed(daemons, db, sql
         ("call.ringing", {"call_id": 3, "state": "ringing", "direction": "inbound"}),
     ]
     insert_rows(sql, [("default", t, p) for t, p in events])
-    port = free_port()
-    d = daemons.start(PROC, proc_env(db, DIALHOOK_METRICS_LISTEN=f"127.0.0.1:{port}"), http_port=port)
-    d.wait_http("/readyz")
+    d = start_processor(daemons, db)
     import time
     for _ in range(200):
         if query(sql, "SELECT count(*) FROM webhook_events WHERE processed_at IS NULL") == [(0,)]:
@@ -398,7 +380,7 @@ def test_wrong_typed_fields_are_counted_and_the_event_processed(daemons, db, sql
     assert [tuple(r) for r in query(sql, calls_sql())] == oracle(events)[0]
     assert query(sql, "SELECT target_name, recording_url FROM calls WHERE dialpad_call_id = 1") == [
         ("kept", "https://x.invalid/a")]
-    body = http_request("GET", port, "/metrics")[2].decode()
+    body = http_request("GET", d.port, "/metrics")[2].decode()
     want = {}
     for f in field_errors(events):
         want[f] = want.get(f, 0) + 1
@@ -413,16 +395,10 @@ def test_wrong_typed_fields_are_counted_and_the_event_processed(daemons, db, sql
 
 # ---------------------------------------------------------------- upgrade from 002
 
-def run_ctl(url, *args):
-    return subprocess.run([binpath("dialhookctl"), *args], env=dict(os.environ, DATABASE_URL=url),
-                          capture_output=True, text=True)
-
-
 def test_upgrade_from_002_then_reprocess_fills_the_new_columns(daemons, fresh_db):
     """A database built by 001+002 with processed events and their calls rows; migrate to 003 (no
     rewrite of webhook_events), then `dialhookctl reprocess --all` fills the new columns."""
-    c = psycopg2.connect(fresh_db)
-    c.autocommit = True
+    c = connect(fresh_db)
     cur = c.cursor()
     cur.execute("CREATE TABLE schema_migrations (version int PRIMARY KEY, name text NOT NULL,"
                 " applied_at timestamptz NOT NULL DEFAULT now())")
@@ -453,7 +429,7 @@ def test_upgrade_from_002_then_reprocess_fills_the_new_columns(daemons, fresh_db
     assert query(c, "SELECT talk_time_ms, outcome, recap_summary FROM calls") == [(None, None, None)]
     r = run_ctl(fresh_db, "reprocess", "--all")
     assert r.returncode == 0 and "reset 5 events to due" in r.stdout, r.stdout + r.stderr
-    run_once(daemons, fresh_db)
+    processor_once(daemons, fresh_db, timeout=300)
     got = query(c, "SELECT state, outcome, talk_time_ms, recap_summary, contact_name,"
                    " first_rang_at IS NOT NULL FROM calls")
     assert got == [("hangup", "answered", 179000, "Moved the appointment.", "(415) 555-0123", True)]

@@ -2,10 +2,9 @@
 PostgreSQL and (where a test says so) the real ingest and processor daemons.
 
 Fixture events are inserted with SQL, with explicit ids, where no daemon is
-needed; the tests that need a daemon skip with a reason when its binary has
-not been built.
+needed; a test that needs a daemon whose binary is not built fails (conftest's
+binpath), as every test does in make check.
 """
-import base64
 import hashlib
 import hmac
 import json
@@ -16,7 +15,8 @@ import uuid
 import pytest
 
 import gen_oracle
-from conftest import EXPECT_KEYS, assert_matches_expect, binpath, calls_rows, free_port, query
+from conftest import (EXPECT_KEYS, assert_matches_expect, b64url_decode, binpath, calls_rows, free_port,
+                      processor_once, query, start_ingest, start_processor, wait_until)
 
 SECRET = "ctl-test-secret"
 
@@ -34,11 +34,6 @@ def ctl(db, *args, env=None, timeout=120):
 def ok(r):
     assert r.returncode == 0, f"rc={r.returncode}\nstdout:\n{r.stdout}\nstderr:\n{r.stderr}"
     return r
-
-
-def need(name):
-    if not os.path.exists(binpath(name)):
-        pytest.skip(f"{name} is not built yet ({binpath(name)} missing)")
 
 
 def insert(sql, id, event_type="call.hangup", app="default", received="now()", processed=None,
@@ -60,21 +55,6 @@ def due_ids(sql):
     """Events in the state a reset leaves: due, never tried, nothing recorded."""
     return ids(sql, "processed_at IS NULL AND dead_at IS NULL AND attempts = 0 AND next_attempt_at IS NULL"
                     " AND last_error IS NULL")
-
-
-def run_processor_once(db):
-    need("dialhook-processor")
-    env = dict(os.environ, DATABASE_URL=db, DIALHOOK_METRICS_LISTEN=f"127.0.0.1:{free_port()}",
-               ASAN_OPTIONS="detect_leaks=1:abort_on_error=0")
-    r = subprocess.run([binpath("dialhook-processor"), "--once"], env=env, capture_output=True, text=True,
-                       timeout=180)
-    assert r.returncode == 0, r.stderr
-    assert "AddressSanitizer" not in r.stderr and "runtime error:" not in r.stderr, r.stderr
-    return r
-
-
-def b64url_decode(s):
-    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
 
 
 def classify(claims):
@@ -487,15 +467,14 @@ def insert_generated(sql, path, app="default"):
     return n
 
 
-def test_truncate_and_rebuild_backfill_reproduces_calls(sql, db, tmp_path):
-    need("dialhook-processor")
+def test_truncate_and_rebuild_backfill_reproduces_calls(sql, db, daemons, tmp_path):
     out, expect = tmp_path / "ev.json", tmp_path / "expect.jsonl"
     gen(None, "--out", str(out), "--expect", str(expect), "--unsigned", "--calls", "150", "--seed", "7",
         "--shuffle", "--duplicates", "0.2")
     insert_generated(sql, out)
     # something for "skipped" and a dead letter, which must not matter to calls
     insert(sql, 100000, event_type="call.unknown", payload='{"call_id":1,"state":"Bad State"}')
-    run_processor_once(db)
+    processor_once(daemons, db, timeout=180)
     first = calls_rows(sql)
     assert_matches_expect(sql, expect)
     stats = json.loads(ok(ctl(db, "stats", "--json")).stdout)["events"]["total"]
@@ -504,40 +483,31 @@ def test_truncate_and_rebuild_backfill_reproduces_calls(sql, db, tmp_path):
     query(sql, "TRUNCATE calls, call_recordings")
     r = ok(ctl(db, "reprocess", "--all"))
     assert "reset" in r.stdout
-    run_processor_once(db)
+    processor_once(daemons, db, timeout=180)
     assert calls_rows(sql) == first                   # row for row
 
 
 @pytest.mark.parametrize("batch", [1, 7, 500])
-def test_gen_events_expect_holds_for_every_batch_size(sql, db, tmp_path, batch):
+def test_gen_events_expect_holds_for_every_batch_size(sql, db, daemons, tmp_path, batch):
     """Every generated lifecycle (post-call states, lost hangups, moving operators, multi-recording
     legs...) ends with exactly the --expect rows in calls and call_recordings, shuffled, with
     duplicates, whatever the batch size; and no payload field is ignored as wrong-typed."""
-    need("dialhook-processor")
     out, expect = tmp_path / "ev.json", tmp_path / "expect.jsonl"
     gen(None, "--out", str(out), "--expect", str(expect), "--unsigned", "--calls", "120",
         "--seed", str(300 + batch), "--shuffle", "--duplicates", "0.3")
     insert_generated(sql, out)
-    env = dict(os.environ, DATABASE_URL=db, DIALHOOK_METRICS_LISTEN=f"127.0.0.1:{free_port()}",
-               DIALHOOK_BATCH_SIZE=str(batch), ASAN_OPTIONS="detect_leaks=1:abort_on_error=0")
-    r = subprocess.run([binpath("dialhook-processor"), "--once"], env=env, capture_output=True, text=True,
-                       timeout=300)
-    assert r.returncode == 0, r.stderr
-    assert "ignored optional fields" not in r.stderr, r.stderr
+    p = processor_once(daemons, db, timeout=300, DIALHOOK_BATCH_SIZE=batch)
+    assert "ignored optional fields" not in p.logtext(), p.logtext()
     assert query(sql, "SELECT count(*) FROM webhook_events WHERE processed_at IS NULL OR dead_at IS NOT NULL"
                       " OR attempts <> 0") == [(0,)]
     assert_matches_expect(sql, expect)
 
 
 def test_reprocess_wakes_a_running_processor(sql, db, daemons, tmp_path):
-    need("dialhook-processor")
     out = tmp_path / "ev.json"
     gen(None, "--out", str(out), "--unsigned", "--calls", "20", "--seed", "3")
     insert_generated(sql, out)
-    port = free_port()
-    p = daemons.start("dialhook-processor", {"DATABASE_URL": db, "DIALHOOK_METRICS_LISTEN": f"127.0.0.1:{port}",
-                                             "DIALHOOK_POLL_INTERVAL_MS": "3600000"}, http_port=port)
-    p.wait_http("/readyz")
+    start_processor(daemons, db, DIALHOOK_POLL_INTERVAL_MS="3600000")
     wait_until(lambda: not due_ids(sql), "processor drained the fixture")
     first = calls_rows(sql)
     query(sql, "TRUNCATE calls")
@@ -546,27 +516,12 @@ def test_reprocess_wakes_a_running_processor(sql, db, daemons, tmp_path):
     wait_until(lambda: calls_rows(sql) == first, "calls rebuilt after reprocess's NOTIFY", timeout=10)
 
 
-def wait_until(pred, what, timeout=30.0):
-    import time
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting: {what}")
-
-
 # ---------------------------------------------------------------- with ingest and the processor
 
 def test_gen_events_shuffled_with_duplicates_ends_with_the_expected_calls(sql, db, daemons, tmp_path):
-    need("dialhook-ingest")
-    need("dialhook-processor")
-    port = free_port()
-    ing = daemons.start("dialhook-ingest", {"DATABASE_URL": db, "DIALPAD_WEBHOOK_SECRET": SECRET,
-                                            "DIALHOOK_LISTEN": f"127.0.0.1:{port}"}, http_port=port)
-    ing.wait_http()
+    ing = start_ingest(daemons, db, wait="/healthz", secret=SECRET)
     expect = tmp_path / "expect.jsonl"
-    r = gen(None, "--url", f"http://127.0.0.1:{port}/webhooks/dialpad", "--calls", "300", "--shuffle",
+    r = gen(None, "--url", f"http://127.0.0.1:{ing.port}/webhooks/dialpad", "--calls", "300", "--shuffle",
             "--duplicates", "0.25", "--seed", "11", "--concurrency", "6", "--expect", str(expect),
             env={"DIALPAD_WEBHOOK_SECRET": SECRET})
     summary = r.stdout
@@ -576,17 +531,13 @@ def test_gen_events_shuffled_with_duplicates_ends_with_the_expected_calls(sql, d
     assert f"(stored {nevents}, duplicate {redelivered}, other 0)" in summary, summary
     assert "non-2xx   0" in summary and "failed    0" in summary, summary
     assert "req/s" in summary and "gen-events:" in r.stderr
-    run_processor_once(db)
+    processor_once(daemons, db, timeout=180)
     assert_matches_expect(sql, expect)
 
 
 def test_gen_events_counts_rejections_and_exits_1(db, daemons):
-    need("dialhook-ingest")
-    port = free_port()
-    ing = daemons.start("dialhook-ingest", {"DATABASE_URL": db, "DIALPAD_WEBHOOK_SECRET": SECRET,
-                                            "DIALHOOK_LISTEN": f"127.0.0.1:{port}"}, http_port=port)
-    ing.wait_http()
-    r = ctl(db, "gen-events", "--url", f"http://127.0.0.1:{port}/webhooks/dialpad", "--calls", "3",
+    ing = start_ingest(daemons, db, wait="/healthz", secret=SECRET)
+    r = ctl(db, "gen-events", "--url", f"http://127.0.0.1:{ing.port}/webhooks/dialpad", "--calls", "3",
             "--secret", "the-wrong-secret", "--seed", "5")
     assert r.returncode == 1, r.stdout + r.stderr
     assert "2xx       0 " in r.stdout and "non-2xx   0" not in r.stdout

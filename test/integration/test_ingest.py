@@ -5,7 +5,6 @@ slowness, batch isolation, limits, and SIGTERM under load.
 Load here is bounded (a few hundred requests, 127.0.0.1 only); daemons are
 stopped by PID in the `daemons` fixture's teardown.
 """
-import base64
 import hashlib
 import hmac
 import http.client
@@ -19,9 +18,7 @@ import time
 
 import pytest
 
-from conftest import binpath, free_port, http_request, query, sign
-
-SECRET = "fixture-secret-do-not-use"
+from conftest import SECRET, b64url, binpath, free_port, http_request, post, query, sign, start_ingest
 
 # F12 from dialpad-webhooks.md: the exact body Dialpad would send, signed with SECRET.
 F12_BODY = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJjYWxsX2lkIjo1ODUwMDAwMDAwMDAwOTAxLCJzdGF0ZSI6Imhhbmd1cCIs"
@@ -42,30 +39,6 @@ SMS = {"id": 6095000000000009, "created_date": 1767276000123, "event_timestamp":
 def call_event(i, state="hangup"):
     return {"call_id": 5850000000100000 + i, "state": state, "direction": "inbound",
             "external_number": "+14155550123", "event_timestamp": 1767261726001 + i}
-
-
-def b64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def start_ingest(daemons, db, extra=None, wait="/readyz"):
-    port = free_port()
-    env = {"DATABASE_URL": db, "DIALHOOK_LISTEN": f"127.0.0.1:{port}",
-           "DIALPAD_WEBHOOK_SECRET": SECRET, "DIALHOOK_LOG_LEVEL": "info"}
-    env.update(extra or {})
-    d = daemons.start("dialhook-ingest", env, http_port=port)
-    if wait:
-        d.wait_http(wait)
-    return d
-
-
-def post(d, body, path="/webhooks/dialpad", headers=None, timeout=10.0):
-    status, hdrs, raw = http_request("POST", d.port, path, body=body, headers=headers, timeout=timeout)
-    try:
-        doc = json.loads(raw) if raw else None
-    except ValueError:
-        doc = None
-    return status, hdrs, doc
 
 
 def rows(sql):
@@ -116,7 +89,7 @@ def test_app_route_sms_and_unknown_kinds(daemons, db, sql):
 
 def test_duplicates_in_one_batch_store_once(daemons, db, sql):
     # one connection so concurrent copies land in the same group commit
-    d = start_ingest(daemons, db, {"DIALHOOK_DB_CONNECTIONS": 1})
+    d = start_ingest(daemons, db, DIALHOOK_DB_CONNECTIONS=1)
     bodies = [sign(call_event(1), SECRET, header={"alg": "HS256", "n": i}) for i in range(20)]
     results = []
     threads = [threading.Thread(target=lambda b=b: results.append(post(d, b))) for b in bodies]
@@ -184,7 +157,7 @@ def test_rejections_store_nothing(daemons, db, sql, name, body, status, reason):
 def test_too_large_is_413_and_not_buffered(daemons, db, sql):
     # libevent refuses a declared body over DIALHOOK_MAX_BODY itself, with its own HTML page
     # (docs/events.md; before issue 13 ingest replaced that page with its JSON one)
-    d = start_ingest(daemons, db, {"DIALHOOK_MAX_BODY": "4k"})
+    d = start_ingest(daemons, db, DIALHOOK_MAX_BODY="4k")
     claims = dict(F12_CLAIMS, pad="x" * 5000)
     status, hdrs, doc = post(d, sign(claims, SECRET))
     assert status == 413
@@ -238,7 +211,7 @@ def test_metrics_listen_moves_metrics_off_the_webhook_port(daemons, db):
     # issue 12: DIALHOOK_METRICS_LISTEN gives /metrics a listener of its own (not published);
     # unset, /metrics stays on the webhook listener (test_routes_404_405_health_metrics)
     mport = free_port()
-    d = start_ingest(daemons, db, {"DIALHOOK_METRICS_LISTEN": f"127.0.0.1:{mport}"})
+    d = start_ingest(daemons, db, DIALHOOK_METRICS_LISTEN=f"127.0.0.1:{mport}")
     status, _, raw = http_request("GET", d.port, "/metrics")
     assert (status, json.loads(raw)) == (404, {"status": "error", "reason": "not_found"})
     status, hdrs, raw = http_request("GET", mport, "/metrics")
@@ -266,7 +239,7 @@ def secrets_file(tmp_path, text, mode=0o600):
 
 def test_per_app_secret_file_overrides_global(daemons, db, sql, tmp_path):
     f = secrets_file(tmp_path, "# per-app secrets\nacme acme-secret with space\n\nbeta beta-secret\n")
-    d = start_ingest(daemons, db, {"DIALHOOK_SECRETS_FILE": str(f)})
+    d = start_ingest(daemons, db, DIALHOOK_SECRETS_FILE=str(f))
     assert post(d, sign(call_event(1), "acme-secret with space"), "/webhooks/dialpad/acme")[0] == 200
     status, _, doc = post(d, sign(call_event(2), SECRET), "/webhooks/dialpad/acme")
     assert (status, doc["reason"]) == (401, "bad_signature")
@@ -302,7 +275,7 @@ def test_secrets_file_without_global_refuses_unknown_apps(daemons, db, sql, tmp_
     # (the HMAC work is done against a dummy key), so the answers do not enumerate apps;
     # only the rejections metric and the log tell them apart.
     f = secrets_file(tmp_path, "acme acme-secret\n")
-    d = start_ingest(daemons, db, {"DIALHOOK_SECRETS_FILE": str(f), "DIALPAD_WEBHOOK_SECRET": ""})
+    d = start_ingest(daemons, db, DIALHOOK_SECRETS_FILE=str(f), DIALPAD_WEBHOOK_SECRET="")
     assert post(d, sign(call_event(1), "acme-secret"), "/webhooks/dialpad/acme")[0] == 200
     for body in (sign(call_event(2), "guess"), json.dumps(call_event(2)), "junk",
                  sign(call_event(2), "guess", header={"alg": "none"})):
@@ -363,7 +336,7 @@ def test_refuses_old_or_missing_schema(fresh_db):
 
 
 def test_unsigned_mode_accepts_plain_json_loudly(daemons, db, sql):
-    d = start_ingest(daemons, db, {"DIALPAD_WEBHOOK_SECRET": "", "DIALHOOK_ALLOW_UNSIGNED": 1})
+    d = start_ingest(daemons, db, DIALPAD_WEBHOOK_SECRET="", DIALHOOK_ALLOW_UNSIGNED=1)
     assert "NOT verified" in d.logtext()
     status, _, doc = post(d, json.dumps(F12_CLAIMS))
     assert status == 200 and doc["status"] == "stored"
@@ -385,7 +358,7 @@ def test_help_and_version():
 # ---------------------------------------------------------------- database trouble
 
 def test_database_outage_503_then_recovers_without_restart(daemons, db, sql, pg):
-    d = start_ingest(daemons, db, {"DIALHOOK_DB_TIMEOUT_MS": 1000})
+    d = start_ingest(daemons, db, DIALHOOK_DB_TIMEOUT_MS=1000)
     assert post(d, sign(call_event(1), SECRET))[0] == 200
     sql.close()
     try:
@@ -410,7 +383,7 @@ def test_database_outage_503_then_recovers_without_restart(daemons, db, sql, pg)
 
 
 def test_slow_database_503_within_timeout_then_commits_later(daemons, db, sql):
-    d = start_ingest(daemons, db, {"DIALHOOK_DB_TIMEOUT_MS": 500, "DIALHOOK_DB_CONNECTIONS": 2})
+    d = start_ingest(daemons, db, DIALHOOK_DB_TIMEOUT_MS=500, DIALHOOK_DB_CONNECTIONS=2)
     import psycopg2
     locker = psycopg2.connect(db)
     cur = locker.cursor()
@@ -438,7 +411,7 @@ def test_slow_database_503_within_timeout_then_commits_later(daemons, db, sql):
 def test_bad_row_isolated_from_its_batch(daemons, db, sql):
     # a constraint only one event violates: its batch is retried row by row
     query(sql, "ALTER TABLE webhook_events ADD CONSTRAINT test_no_poison CHECK (event_type <> 'call.poison')")
-    d = start_ingest(daemons, db, {"DIALHOOK_DB_CONNECTIONS": 1})
+    d = start_ingest(daemons, db, DIALHOOK_DB_CONNECTIONS=1)
     bodies = [sign(call_event(i, "poison" if i == 7 else "hangup"), SECRET) for i in range(30)]
     results = [None] * len(bodies)
 
@@ -458,8 +431,8 @@ def test_bad_row_isolated_from_its_batch(daemons, db, sql):
 
 
 def test_pending_limit_503_at_once(daemons, db, sql):
-    d = start_ingest(daemons, db, {"DIALHOOK_MAX_PENDING": 1, "DIALHOOK_DB_CONNECTIONS": 1,
-                                   "DIALHOOK_DB_TIMEOUT_MS": 2000})
+    d = start_ingest(daemons, db, DIALHOOK_MAX_PENDING=1, DIALHOOK_DB_CONNECTIONS=1,
+                     DIALHOOK_DB_TIMEOUT_MS=2000)
     import psycopg2
     locker = psycopg2.connect(db)
     locker.cursor().execute("LOCK TABLE webhook_events IN ACCESS EXCLUSIVE MODE")
@@ -483,7 +456,7 @@ def test_pending_limit_503_at_once(daemons, db, sql):
 # ---------------------------------------------------------------- connections
 
 def test_connection_limit_and_read_timeout(daemons, db):
-    d = start_ingest(daemons, db, {"DIALHOOK_MAX_CONNECTIONS": 2, "DIALHOOK_READ_TIMEOUT_MS": 700})
+    d = start_ingest(daemons, db, DIALHOOK_MAX_CONNECTIONS=2, DIALHOOK_READ_TIMEOUT_MS=700)
     idle = [socket.create_connection(("127.0.0.1", d.port), timeout=5) for _ in range(2)]
     time.sleep(0.2)
     extra = socket.create_connection(("127.0.0.1", d.port), timeout=5)
@@ -503,7 +476,7 @@ def test_connection_limit_and_read_timeout(daemons, db):
 # ---------------------------------------------------------------- shutdown
 
 def test_sigterm_under_load_answers_and_commits(daemons, db, sql):
-    d = start_ingest(daemons, db, {"DIALHOOK_DB_CONNECTIONS": 2})
+    d = start_ingest(daemons, db, DIALHOOK_DB_CONNECTIONS=2)
     stored, lock = {}, threading.Lock()
     stop = threading.Event()
 

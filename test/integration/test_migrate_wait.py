@@ -7,18 +7,16 @@ it fails at once as before.
 The session's cluster is halted and restarted on the same port; each test
 restarts it in a finally block.
 """
-import os
 import subprocess
 import threading
 import time
 
-from conftest import binpath
+from conftest import binpath, run_ctl
 
 
 def migrate(url, *args, timeout=90):
     t = time.monotonic()
-    r = subprocess.run([binpath("dialhookctl"), "migrate", *args], env=dict(os.environ, DATABASE_URL=url),
-                       capture_output=True, text=True, timeout=timeout)
+    r = run_ctl(url, "migrate", *args, timeout=timeout)
     return r, time.monotonic() - t
 
 

@@ -7,10 +7,8 @@ expected `calls` rows come from the oracle in calls_oracle.py, written from the
 rules in docs/events.md independently of the C code. The issue-11 lifecycles
 (every permutation, every batch size) are in test_calls.py.
 """
-import json
 import random
 import signal
-import time
 import uuid
 
 import psycopg2
@@ -18,7 +16,8 @@ import psycopg2.extras
 
 from calls_oracle import calls_sql, col, dumps
 from calls_oracle import oracle as calls_and_recordings
-from conftest import binpath, free_port, http_request, query
+from conftest import (binpath, connect, http_request, processor_env, processor_once, query, start_processor,
+                      undone, wait_until)
 
 PROC = "dialhook-processor"
 
@@ -33,43 +32,6 @@ def insert(conn, events, app_id="default"):
         psycopg2.extras.execute_values(
             cur, "INSERT INTO webhook_events (app_id, event_type, dedupe_key, payload) VALUES %s", rows,
             page_size=2000)
-
-
-def proc_env(db, **extra):
-    env = {"DATABASE_URL": db, "DIALHOOK_METRICS_LISTEN": f"127.0.0.1:{free_port()}",
-           "DIALHOOK_POLL_INTERVAL_MS": "100"}
-    env.update({k: str(v) for k, v in extra.items()})
-    return env
-
-
-def run_once(daemons, db, **extra):
-    d = daemons.start(PROC, proc_env(db, **extra), args=["--once"])
-    rc = d.wait(timeout=120)
-    assert rc == 0, d.logtext()
-    return d
-
-
-def start(daemons, db, **extra):
-    env = proc_env(db, **extra)
-    d = daemons.start(PROC, env, http_port=int(env["DIALHOOK_METRICS_LISTEN"].rsplit(":", 1)[1]))
-    d.wait_http("/readyz")
-    return d
-
-
-def wait_for(cond, what, timeout=60.0, proc=None):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return
-        if proc is not None and proc.proc.poll() is not None:
-            raise AssertionError(f"processor exited {proc.proc.returncode} waiting for {what}:\n"
-                                 + proc.logtext()[-4000:])
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def undone(conn):
-    return query(conn, "SELECT count(*) FROM webhook_events WHERE processed_at IS NULL AND dead_at IS NULL")[0][0]
 
 
 def rows(conn):
@@ -235,14 +197,14 @@ def test_help_and_version():
 
 
 def test_once_on_empty_queue_exits_0(daemons, db):
-    d = run_once(daemons, db)
+    d = processor_once(daemons, db)
     assert "drained, exiting (--once)" in d.logtext()
 
 
 def test_fixture_lifecycles_give_exact_rows(daemons, db, sql):
     events = [F[k] for k in ("F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8")]
     insert(sql, events)
-    run_once(daemons, db)
+    processor_once(daemons, db)
     check_expected(rows(sql))
     assert rows(sql) == oracle(events)
     assert query(sql, "SELECT count(*) FROM webhook_events WHERE processed_at IS NULL OR attempts <> 0") == [(0,)]
@@ -251,13 +213,13 @@ def test_fixture_lifecycles_give_exact_rows(daemons, db, sql):
 def test_fixtures_in_reverse_one_per_batch(daemons, db, sql):
     """Newest first, one event per transaction: a recording or hangup that arrives first creates the row."""
     insert(sql, [F[k] for k in ("F8", "F7", "F6", "F5", "F4", "F3", "F2", "F1")])
-    run_once(daemons, db, DIALHOOK_BATCH_SIZE=1)
+    processor_once(daemons, db, DIALHOOK_BATCH_SIZE=1)
     check_expected(rows(sql))
 
 
 def test_hangup_alone_sets_answered_at(daemons, db, sql):
     insert(sql, [F["F3"]])
-    run_once(daemons, db)
+    processor_once(daemons, db)
     (r,) = rows(sql)
     assert col(r, "status") == "ended" and col(r, "answered_at") == 1767261608300
     assert col(r, "ended_at") == 1767261788300 and col(r, "outcome") == "answered"
@@ -275,7 +237,7 @@ def test_permutation_property(daemons, db, sql):
         perm = events + rng.sample(events, rng.randint(0, len(events) // 2))   # duplicates
         rng.shuffle(perm)
         insert(sql, perm)
-        run_once(daemons, db, DIALHOOK_BATCH_SIZE=rng.choice([1, 2, 3, 5, 7, 16, 500]))
+        processor_once(daemons, db, DIALHOOK_BATCH_SIZE=rng.choice([1, 2, 3, 5, 7, 16, 500]))
         got = rows(sql)
         assert got == want, f"run {run}: rows differ from the oracle"
         assert undone(sql) == 0
@@ -299,8 +261,8 @@ def test_three_processors_process_each_event_once(daemons, db, sql):
     query(sql, """CREATE TRIGGER log_processed AFTER UPDATE OF processed_at ON webhook_events
                   FOR EACH ROW WHEN (NEW.processed_at IS NOT NULL) EXECUTE FUNCTION log_processed()""")
     insert(sql, events)
-    procs = [start(daemons, db, DIALHOOK_BATCH_SIZE=100) for _ in range(3)]
-    wait_for(lambda: undone(sql) == 0, "the queue to drain", timeout=120)
+    procs = [start_processor(daemons, db, DIALHOOK_BATCH_SIZE=100) for _ in range(3)]
+    wait_until(lambda: undone(sql) == 0, "the queue to drain", timeout=120)
     assert query(sql, "SELECT count(*), count(DISTINCT id) FROM processed_log") == [(10000, 10000)]
     assert query(sql, "SELECT count(*) FROM webhook_events WHERE attempts <> 0 OR processed_at IS NULL") == [(0,)]
     assert rows(sql) == oracle(events)
@@ -315,13 +277,13 @@ def test_kill_9_mid_drain_then_restart(daemons, db, sql):
     rng.shuffle(events)
     insert(sql, events)
     total = len(events)
-    d = start(daemons, db, DIALHOOK_BATCH_SIZE=20)
-    wait_for(lambda: undone(sql) < total - 200, "some batches", proc=d)
+    d = start_processor(daemons, db, DIALHOOK_BATCH_SIZE=20)
+    wait_until(lambda: undone(sql) < total - 200, "some batches", timeout=60, daemon=d)
     d.proc.kill()
     d.proc.wait()
     left = undone(sql)
     assert 0 < left < total, "kill -9 did not land mid-drain; the test proves nothing"
-    run_once(daemons, db)
+    processor_once(daemons, db)
     assert undone(sql) == 0
     assert rows(sql) == oracle(events)
 
@@ -343,10 +305,10 @@ def test_poison_events_die_while_others_flow(daemons, db, sql):
     poison = [r[0] for r in query(sql, "SELECT id FROM webhook_events WHERE payload->>'call_id' IS NULL"
                                        " OR payload->>'call_id' = '77' ORDER BY id")]
     assert len(poison) == 2
-    d = start(daemons, db, DIALHOOK_MAX_ATTEMPTS=3, DIALHOOK_RETRY_BASE_MS=20, DIALHOOK_RETRY_MAX_MS=40,
-              DIALHOOK_POLL_INTERVAL_MS=50, DIALHOOK_BATCH_SIZE=50)
-    wait_for(lambda: query(sql, "SELECT count(*) FROM webhook_events WHERE dead_at IS NOT NULL")[0][0] == 2,
-             "both poison events to die", proc=d)
+    d = start_processor(daemons, db, DIALHOOK_MAX_ATTEMPTS=3, DIALHOOK_RETRY_BASE_MS=20,
+                        DIALHOOK_RETRY_MAX_MS=40, DIALHOOK_POLL_INTERVAL_MS=50, DIALHOOK_BATCH_SIZE=50)
+    wait_until(lambda: query(sql, "SELECT count(*) FROM webhook_events WHERE dead_at IS NOT NULL")[0][0] == 2,
+               "both poison events to die", timeout=60, daemon=d)
     dead = query(sql, "SELECT id, attempts, last_error, processed_at FROM webhook_events"
                       " WHERE dead_at IS NOT NULL ORDER BY id")
     assert [r[0] for r in dead] == poison
@@ -367,11 +329,11 @@ def test_poison_events_die_while_others_flow(daemons, db, sql):
 def test_unknown_types_are_skipped(daemons, db, sql):
     insert(sql, [("sms.inbound", {"id": 1, "message_status": "pending"}), ("unknown", {"x": 1}),
                  ("call.unknown", {"call_id": 5, "state": "Bad State"}), F["F5"]])
-    d = start(daemons, db)
-    wait_for(lambda: undone(sql) == 0, "the skipped events", proc=d)
+    d = start_processor(daemons, db)
+    wait_until(lambda: undone(sql) == 0, "the skipped events", timeout=60, daemon=d)
     assert query(sql, "SELECT count(*) FROM webhook_events WHERE processed_at IS NOT NULL AND attempts = 0") == [(4,)]
     assert [r[1] for r in rows(sql)] == [5850000000000002]
-    wait_for(lambda: 'skipped=3' in d.logtext(), "the batch log line", proc=d)
+    wait_until(lambda: 'skipped=3' in d.logtext(), "the batch log line", timeout=60, daemon=d)
     body = http_request("GET", d.port, "/metrics")[2].decode()
     for t in ("sms.inbound", "unknown", "call.unknown"):
         assert f'dialhook_processor_events_skipped_total{{type="{t}"}} 1' in body
@@ -380,16 +342,16 @@ def test_unknown_types_are_skipped(daemons, db, sql):
 
 
 def test_notify_wakes_an_idle_processor(daemons, db, sql):
-    d = start(daemons, db, DIALHOOK_POLL_INTERVAL_MS=3600000)
+    d = start_processor(daemons, db, DIALHOOK_POLL_INTERVAL_MS=3600000)
     d.wait_log("database connected")
     insert(sql, [F["F1"]])
     query(sql, "SELECT dialhook_wake()")
-    wait_for(lambda: undone(sql) == 0, "the woken drain", proc=d)
+    wait_until(lambda: undone(sql) == 0, "the woken drain", timeout=60, daemon=d)
     assert rows(sql)[0][2] == "ringing"
 
 
 def test_sigterm_exits_0_and_healthz(daemons, db, sql):
-    d = start(daemons, db)
+    d = start_processor(daemons, db)
     assert http_request("GET", d.port, "/healthz")[0] == 200
     assert http_request("GET", d.port, "/readyz")[0] == 200
     d.signal(signal.SIGTERM)
@@ -398,7 +360,7 @@ def test_sigterm_exits_0_and_healthz(daemons, db, sql):
 
 
 def test_refuses_an_unmigrated_database(daemons, fresh_db):
-    d = daemons.start(PROC, proc_env(fresh_db))
+    d = daemons.start(PROC, processor_env(fresh_db))
     assert d.wait(timeout=30) == 1
     assert "dialhookctl migrate" in d.logtext()
 
@@ -407,8 +369,8 @@ def test_database_restart_mid_run(daemons, db, sql, pg):
     rng = random.Random(11)
     first, second = lifecycles(rng, 20), lifecycles(rng, 20, first_cid=5850000000200000)
     insert(sql, first)
-    d = start(daemons, db, DIALHOOK_POLL_INTERVAL_MS=100)
-    wait_for(lambda: undone(sql) == 0, "the first drain", proc=d)
+    d = start_processor(daemons, db, DIALHOOK_POLL_INTERVAL_MS=100)
+    wait_until(lambda: undone(sql) == 0, "the first drain", timeout=60, daemon=d)
     sql.close()
     halted = False
     try:
@@ -419,11 +381,10 @@ def test_database_restart_mid_run(daemons, db, sql, pg):
     finally:
         if halted:
             pg.restart_same_port()
-    conn = psycopg2.connect(db)
-    conn.autocommit = True
+    conn = connect(db)
     try:
         insert(conn, second)
-        wait_for(lambda: undone(conn) == 0, "the drain after the restart", proc=d)
+        wait_until(lambda: undone(conn) == 0, "the drain after the restart", timeout=60, daemon=d)
         assert rows(conn) == oracle(first + second)
         assert d.logtext().count("database connected") >= 2
     finally:

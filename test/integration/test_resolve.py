@@ -21,10 +21,9 @@ import urllib.parse
 import psycopg2
 import pytest
 
-from conftest import binpath, free_port, http_request, query, sign
+from conftest import SECRET, binpath, free_port, http_request, query, sign, start_ingest
 from fakedns import FakeDNS
 
-SECRET = "fixture-secret-do-not-use"
 NAME = "db.dialhook.test"
 
 
@@ -60,22 +59,19 @@ def probe(port, path="/healthz"):
     return status, time.monotonic() - t
 
 
-def post(port, i):
+def post_event(port, i):
+    """POST event i signed: (status, parsed answer, seconds)."""
     t = time.monotonic()
     status, _, raw = http_request("POST", port, "/webhooks/dialpad", body=sign(event(i), SECRET), timeout=10)
     return status, json.loads(raw) if raw else None, time.monotonic() - t
 
 
-def start_ingest(daemons, url, conf, tmp_path, spool=True, timeout_ms=3000):
-    port = free_port()
-    env = {"DATABASE_URL": url, "DIALHOOK_RESOLV_CONF": conf, "DIALHOOK_LISTEN": f"127.0.0.1:{port}",
-           "DIALPAD_WEBHOOK_SECRET": SECRET, "DIALHOOK_DB_TIMEOUT_MS": timeout_ms,
-           "DIALHOOK_DB_CONNECTIONS": 2}
-    if spool:
-        env["DIALHOOK_SPOOL_DIR"] = str(tmp_path / "spool")
-    d = daemons.start("dialhook-ingest", env, http_port=port)
-    d.wait_http("/healthz")
-    return d
+def start_resolving_ingest(daemons, url, conf, tmp_path, spool=True, timeout_ms=3000):
+    """Ingest resolving the database host with DIALHOOK_RESOLV_CONF=conf (two connections, the given
+    database timeout, a spool in tmp_path unless spool is False); returns once /healthz answers."""
+    env = {"DIALHOOK_SPOOL_DIR": str(tmp_path / "spool")} if spool else {}
+    return start_ingest(daemons, url, wait="/healthz", DIALHOOK_RESOLV_CONF=conf,
+                        DIALHOOK_DB_TIMEOUT_MS=timeout_ms, DIALHOOK_DB_CONNECTIONS=2, **env)
 
 
 def probe_while(d, seconds, webhook_every=None, first_id=0):
@@ -87,7 +83,7 @@ def probe_while(d, seconds, webhook_every=None, first_id=0):
         assert status == 200
         lat.append(took)
         if webhook_every is not None and time.monotonic() >= next_hook:
-            hooks.append(post(d.port, i))
+            hooks.append(post_event(d.port, i))
             i += 1
             next_hook += webhook_every
         time.sleep(0.05)
@@ -96,7 +92,8 @@ def probe_while(d, seconds, webhook_every=None, first_id=0):
 
 def test_ingest_keeps_serving_and_spools_while_the_resolver_is_dead(daemons, db, deaddns, tmp_path):
     timeout_ms = 4000
-    d = start_ingest(daemons, by_name(db), deaddns.resolv_conf(str(tmp_path)), tmp_path, timeout_ms=timeout_ms)
+    d = start_resolving_ingest(daemons, by_name(db), deaddns.resolv_conf(str(tmp_path)), tmp_path,
+                               timeout_ms=timeout_ms)
     # two lookups run into their 4 s limit while the loop keeps answering
     lat, hooks = probe_while(d, 9.0, webhook_every=0.5)
     d.wait_log("no answer from the DNS resolver within 4000 ms", timeout=5)
@@ -123,8 +120,8 @@ def test_ingest_keeps_serving_and_spools_while_the_resolver_is_dead(daemons, db,
 
 def test_ingest_answers_503_within_the_timeout_without_a_spool(daemons, db, deaddns, tmp_path):
     timeout_ms = 2000
-    d = start_ingest(daemons, by_name(db), deaddns.resolv_conf(str(tmp_path)), tmp_path, spool=False,
-                     timeout_ms=timeout_ms)
+    d = start_resolving_ingest(daemons, by_name(db), deaddns.resolv_conf(str(tmp_path)), tmp_path,
+                               spool=False, timeout_ms=timeout_ms)
     lat, hooks = probe_while(d, 5.0, webhook_every=0.5)
     d.wait_log("no answer from the DNS resolver within 2000 ms", timeout=5)
     assert max(lat) < 1.0, max(lat)
@@ -134,7 +131,7 @@ def test_ingest_answers_503_within_the_timeout_without_a_spool(daemons, db, dead
 
 def test_sigterm_while_a_lookup_runs_exits_0(daemons, db, deaddns, tmp_path):
     """The lookup in flight is cancelled and freed (the daemons fixture fails on LeakSanitizer output)."""
-    d = start_ingest(daemons, by_name(db), deaddns.resolv_conf(str(tmp_path)), tmp_path)
+    d = start_resolving_ingest(daemons, by_name(db), deaddns.resolv_conf(str(tmp_path)), tmp_path)
     time.sleep(0.5)
     assert deaddns.queries > 0
     d.signal(signal.SIGTERM)
@@ -177,9 +174,9 @@ def test_everything_connects_through_a_resolved_name(daemons, fresh_db, gooddns,
     r = subprocess.run([binpath("dialhookctl"), "migrate", "--status"], env=dict(env, DATABASE_URL=multi),
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and "applied  001_init" in r.stdout, r.stderr
-    ing = start_ingest(daemons, url, conf, tmp_path, spool=False)
+    ing = start_resolving_ingest(daemons, url, conf, tmp_path, spool=False)
     ing.wait_log("database connection up")
-    status, body, _ = post(ing.port, 1)
+    status, body, _ = post_event(ing.port, 1)
     assert status == 200 and body["status"] == "stored", body
     mport = free_port()
     daemons.start("dialhook-processor", {"DATABASE_URL": url, "DIALHOOK_RESOLV_CONF": conf,

@@ -5,12 +5,7 @@ import subprocess
 
 import psycopg2
 
-from conftest import TOP, binpath, query
-
-
-def run_ctl(url, *args):
-    return subprocess.run([binpath("dialhookctl"), *args], env=dict(os.environ, DATABASE_URL=url),
-                          capture_output=True, text=True)
+from conftest import TOP, binpath, query, run_ctl
 
 
 def test_migrate_twice_is_noop(fresh_db):

@@ -8,15 +8,12 @@ Each test that halts the session's cluster restarts it in a finally block.
 import glob
 import json
 import os
-import re
 import signal
 import time
 
 import psycopg2
 
-from conftest import free_port, http_request, query, sign
-
-SECRET = "fixture-secret-do-not-use"
+from conftest import SECRET, http_request, metric, post, query, sign, start_ingest
 
 
 def call_event(i, pad=0):
@@ -31,24 +28,14 @@ def key(i):
     return f"call:{5850000000200000 + i}:hangup:{1767261726001 + i}"
 
 
-def start_ingest(daemons, db, spool_dir, extra=None, wait="/readyz"):
-    port = free_port()
-    env = {"DATABASE_URL": db, "DIALHOOK_LISTEN": f"127.0.0.1:{port}", "DIALPAD_WEBHOOK_SECRET": SECRET,
-           "DIALHOOK_LOG_LEVEL": "info", "DIALHOOK_DB_TIMEOUT_MS": 1000}
+def start_outage_ingest(daemons, db, spool_dir, **env):
+    """Ingest with a 1 s database timeout and, unless spool_dir is None, the spool there; returns
+    once the database is connected (with a spool /readyz is 200 before the database is reached)."""
     if spool_dir is not None:
         env["DIALHOOK_SPOOL_DIR"] = str(spool_dir)
-    env.update(extra or {})
-    d = daemons.start("dialhook-ingest", env, http_port=port)
-    if wait:
-        d.wait_http(wait)
-        # with a spool /readyz is 200 before the database is reached: wait for it
-        d.wait_log("database connection up")
+    d = start_ingest(daemons, db, **{"DIALHOOK_DB_TIMEOUT_MS": 1000, **env})
+    d.wait_log("database connection up")
     return d
-
-
-def post(d, body):
-    status, hdrs, raw = http_request("POST", d.port, "/webhooks/dialpad", body=body)
-    return status, hdrs, json.loads(raw) if raw else None
 
 
 def keys_in_db(db):
@@ -84,15 +71,9 @@ def wait_no_segments(spool_dir, timeout=10.0):
     return segments(spool_dir)
 
 
-def metric(d, name):
-    _, _, raw = http_request("GET", d.port, "/metrics")
-    m = re.search(rf"^{re.escape(name)} (\S+)$", raw.decode(), re.M)
-    return float(m.group(1)) if m else None
-
-
 def test_database_down_spooled_then_replayed_nothing_lost_nothing_twice(daemons, db, sql, pg, tmp_path):
     spool = tmp_path / "spool"
-    d = start_ingest(daemons, db, spool)
+    d = start_outage_ingest(daemons, db, spool)
     assert post(d, sign(call_event(0), SECRET))[2]["status"] == "stored"
     sql.close()
     statuses = []
@@ -114,8 +95,8 @@ def test_database_down_spooled_then_replayed_nothing_lost_nothing_twice(daemons,
     assert len(got) == len(set(got)) == 41
     assert set(got) == {key(i) for i in range(41)}
     assert wait_no_segments(spool) == []
-    assert metric(d, "dialhook_ingest_events_spooled_total") == 42
-    assert metric(d, "dialhook_ingest_spool_replayed_total") == 42
+    assert metric(d.port, "dialhook_ingest_events_spooled_total") == 42
+    assert metric(d.port, "dialhook_ingest_spool_replayed_total") == 42
     time.sleep(1.5)
     assert len(keys_in_db(db)) == 41
     assert post(d, sign(call_event(99), SECRET))[2]["status"] == "stored"
@@ -123,7 +104,7 @@ def test_database_down_spooled_then_replayed_nothing_lost_nothing_twice(daemons,
 
 def test_spool_full_503_then_recovers(daemons, db, sql, pg, tmp_path):
     spool = tmp_path / "spool"
-    d = start_ingest(daemons, db, spool, {"DIALHOOK_SPOOL_MAX_BYTES": "1M"})
+    d = start_outage_ingest(daemons, db, spool, DIALHOOK_SPOOL_MAX_BYTES="1M")
     sql.close()
     acked, refused = [], []
     try:
@@ -138,7 +119,7 @@ def test_spool_full_503_then_recovers(daemons, db, sql, pg, tmp_path):
                 assert hdrs["retry-after"] == "1"
                 refused.append(i)
         assert acked and refused, (acked, refused)
-        assert metric(d, 'dialhook_ingest_spool_failures_total{reason="full"}') >= 1
+        assert metric(d.port, "dialhook_ingest_spool_failures_total", 'reason="full"') >= 1
     finally:
         pg.restart_same_port()
     got = wait_keys(db, len(acked))
@@ -152,7 +133,7 @@ def test_spool_full_503_then_recovers(daemons, db, sql, pg, tmp_path):
 
 def test_kill_9_after_spooling_next_ingest_replays(daemons, db, sql, pg, tmp_path):
     spool = tmp_path / "spool"
-    d = start_ingest(daemons, db, spool)
+    d = start_outage_ingest(daemons, db, spool)
     sql.close()
     try:
         pg.halt()
@@ -164,7 +145,7 @@ def test_kill_9_after_spooling_next_ingest_replays(daemons, db, sql, pg, tmp_pat
     finally:
         pg.restart_same_port()
     assert segments(spool)
-    d2 = start_ingest(daemons, db, spool)
+    d2 = start_outage_ingest(daemons, db, spool)
     got = wait_keys(db, 25)
     assert sorted(got) == sorted(key(i) for i in range(25))
     assert wait_no_segments(spool) == []
@@ -173,7 +154,7 @@ def test_kill_9_after_spooling_next_ingest_replays(daemons, db, sql, pg, tmp_pat
 
 def test_torn_tail_dropped_earlier_records_stored(daemons, db, sql, pg, tmp_path):
     spool = tmp_path / "spool"
-    d = start_ingest(daemons, db, spool)
+    d = start_outage_ingest(daemons, db, spool)
     sql.close()
     try:
         pg.halt()
@@ -187,17 +168,17 @@ def test_torn_tail_dropped_earlier_records_stored(daemons, db, sql, pg, tmp_path
             f.write(b"DHSP\x01\x00\x00\x00\x00\x01\x00\x00garbage")
     finally:
         pg.restart_same_port()
-    d2 = start_ingest(daemons, db, spool)
+    d2 = start_outage_ingest(daemons, db, spool)
     got = wait_keys(db, 10)
     assert sorted(got) == sorted(key(i) for i in range(10))
     d2.wait_log("torn tail")
     assert wait_no_segments(spool) == []
     assert segments(spool, "*.bad") == []
-    assert metric(d2, "dialhook_ingest_spool_torn_bytes_total") == 19
+    assert metric(d2.port, "dialhook_ingest_spool_torn_bytes_total") == 19
 
 
 def test_without_spool_still_503(daemons, db, sql, pg):
-    d = start_ingest(daemons, db, None)
+    d = start_outage_ingest(daemons, db, None)
     sql.close()
     try:
         pg.halt()
@@ -218,7 +199,7 @@ def test_refused_record_kept_in_rejected_file_others_replayed(daemons, db, sql, 
         "CREATE TRIGGER t_refuse BEFORE INSERT ON webhook_events "
         "FOR EACH ROW EXECUTE FUNCTION t_refuse()")
     spool = tmp_path / "spool"
-    d = start_ingest(daemons, db, spool)
+    d = start_outage_ingest(daemons, db, spool)
     sql.close()
     try:
         pg.halt()
@@ -235,7 +216,7 @@ def test_refused_record_kept_in_rejected_file_others_replayed(daemons, db, sql, 
     assert raw[:4] == b"DHSP" and int.from_bytes(raw[8:12], "little") == len(raw)
     assert bad.encode() in raw
     d.wait_log("database refused a spooled event")
-    assert metric(d, "dialhook_ingest_spool_rejected_total") == 1
+    assert metric(d.port, "dialhook_ingest_spool_rejected_total") == 1
     time.sleep(1.5)     # never retried
-    assert metric(d, "dialhook_ingest_spool_rejected_total") == 1
+    assert metric(d.port, "dialhook_ingest_spool_rejected_total") == 1
     assert len(keys_in_db(db)) == 7
