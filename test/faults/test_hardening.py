@@ -14,9 +14,11 @@ the daemons, each turned into a regression test that asserts the outcome.
     one log line, /readyz 503, and back to normal once it is writable.
 
 Low open-file limits are set for the daemon only (setrlimit in the child,
-prlimit on the running one). A read-only directory is a bind mount (or tmpfs)
-in the daemon's own mount namespace (unshare -m, nsenter), which needs root;
-without root the directory is chmod 0555 instead (root ignores that mode).
+prlimit on the running one). A directory that turns read-only is, as root, a
+tmpfs of its own mounted on the test's spool directory and remounted ro/rw, as
+ext4's errors=remount-ro would (not a private mount namespace: unshare needs /
+to be a mount point, and in a chroot, as fresh-check's, it is not); without
+root the directory is chmod 0555 instead (root ignores that mode).
 Everything runs on loopback and every loop is bounded.
 """
 import http.client
@@ -30,6 +32,7 @@ import threading
 import time
 
 import psycopg2
+import pytest
 
 from conftest import (connect, free_port, http_request, ingest_env, metric, processor_env, query, scale, sign,
                       start_ingest, summary, wait_until)
@@ -245,17 +248,26 @@ def test_processor_metrics_listener_under_slow_flood(daemons, db, sql):
 
 # ---------------------------------------------------------------- read-only spool directory
 
-RO_BIND = ('mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" "$1" && shift && exec "$@"')
-TMPFS = 'mount -t tmpfs -o size=16m,mode=0750 tmpfs "$1" && shift && exec "$@"'
+@pytest.fixture
+def spool(tmp_path):
+    """The spool directory, on a tmpfs of its own when root (unmounted after the test)."""
+    d = tmp_path / "spool"
+    d.mkdir()
+    if ROOT:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m,mode=0750", "tmpfs", str(d)],
+                       check=True, capture_output=True, timeout=10)
+    yield d
+    if ROOT:
+        subprocess.run(["umount", "-l", str(d)], capture_output=True, timeout=10)
 
 
-def in_namespace(script, directory):
-    """A prefix that runs the daemon in a private mount namespace after script (given the directory)."""
-    return ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", str(directory)]
-
-
-def nsenter(d, *cmd):
-    subprocess.run(["nsenter", "-t", str(d.pid), "-m", *cmd], check=True, capture_output=True, timeout=10)
+def set_writable(spool, writable):
+    """Make the spool directory read-only or writable again (remount as root, else chmod)."""
+    if ROOT:
+        subprocess.run(["mount", "-o", "remount," + ("rw" if writable else "ro"), str(spool)],
+                       check=True, capture_output=True, timeout=10)
+    else:
+        spool.chmod(0o750 if writable else 0o555)
 
 
 def segments(spool):
@@ -278,10 +290,8 @@ def count_inserts(db):
         c.close()
 
 
-def test_readonly_spool_replays_every_event_once(daemons, db, sql, pg, tmp_path):
+def test_readonly_spool_replays_every_event_once(daemons, db, sql, pg, spool):
     n = scale(300, 1500)
-    spool = tmp_path / "spool"
-    spool.mkdir()
     # every INSERT statement on webhook_events, counted by the database itself (a statement-level
     # trigger fires even when ON CONFLICT DO NOTHING skips every row)
     for stmt in ("CREATE TABLE test_insert_statements (n int8 NOT NULL)",
@@ -302,11 +312,8 @@ def test_readonly_spool_replays_every_event_once(daemons, db, sql, pg, tmp_path)
         segs = segments(spool)
         assert len(segs) == 2, segs
         env = ingest_env(db, port, secret=SECRET, DIALHOOK_SPOOL_DIR=spool, DIALHOOK_DB_TIMEOUT_MS=1000)
-        if ROOT:  # read-only in its own mount namespace, as ext4 errors=remount-ro would make it
-            d = daemons.start("dialhook-ingest", env, http_port=port, prefix=in_namespace(RO_BIND, spool))
-        else:
-            spool.chmod(0o555)
-            d = daemons.start("dialhook-ingest", env, http_port=port)
+        set_writable(spool, False)      # as ext4 errors=remount-ro would make it
+        d = daemons.start("dialhook-ingest", env, http_port=port)
         d.wait_http("/healthz")
         pg.restart_same_port()
         halted = False
@@ -330,10 +337,7 @@ def test_readonly_spool_replays_every_event_once(daemons, db, sql, pg, tmp_path)
     assert metric(port, "dialhook_ingest_spool_replayed_total") == 2 * n
     assert d.logtext().count("it will not be replayed again") == 2, d.logtext()[-3000:]
     # writable again: the removal, retried with backoff, succeeds; nothing is replayed again
-    if ROOT:
-        nsenter(d, "mount", "-o", "remount,bind,rw", str(spool))
-    else:
-        spool.chmod(0o750)
+    set_writable(spool, True)
     wait_until(lambda: segments(spool) == [], "the finished segments removed", timeout=40)
     assert metric(port, "dialhook_ingest_spool_unremovable_segments") == 0
     assert count_inserts(db) == inserts
@@ -342,25 +346,19 @@ def test_readonly_spool_replays_every_event_once(daemons, db, sql, pg, tmp_path)
             unremovable=2, removed_after_rw=2, lost=0)
 
 
-def test_spool_unwritable_while_database_down(daemons, db, pg, tmp_path):
-    spool = tmp_path / "spool"
-    spool.mkdir()
+def test_spool_unwritable_while_database_down(daemons, db, pg, spool):
     port = free_port()
     env = ingest_env(db, port, secret=SECRET, DIALHOOK_SPOOL_DIR=spool, DIALHOOK_DB_TIMEOUT_MS=1000)
     halted = False
     try:
         pg.halt()
         halted = True
-        prefix = in_namespace(TMPFS, spool) if ROOT else ()
-        d = daemons.start("dialhook-ingest", env, http_port=port, prefix=prefix)
+        d = daemons.start("dialhook-ingest", env, http_port=port)
         d.wait_http("/readyz")
         status, _, raw = http_request("GET", port, "/readyz")
         assert (status, json.loads(raw).get("spool")) == (200, "on")
         # the directory becomes read-only while the database is down
-        if ROOT:
-            nsenter(d, "mount", "-o", "remount,ro", str(spool))
-        else:
-            spool.chmod(0o555)
+        set_writable(spool, False)
         got = [post_event(port, i) for i in range(20)]
         assert all(g == (503, {"status": "error", "reason": "unavailable"}) for g in got), got
         status, _, raw = http_request("GET", port, "/readyz")
@@ -368,10 +366,7 @@ def test_spool_unwritable_while_database_down(daemons, db, pg, tmp_path):
         assert metric(port, "dialhook_ingest_spool_writable") == 0
         assert d.logtext().count("outage spool cannot be written") == 1, d.logtext()[-3000:]
         # writable again: spooled again
-        if ROOT:
-            nsenter(d, "mount", "-o", "remount,rw", str(spool))
-        else:
-            spool.chmod(0o750)
+        set_writable(spool, True)
         wait_until(lambda: post_event(port, 100) == (200, {"status": "spooled"}),
                    "the spool to take events again", timeout=10)
         assert http_request("GET", port, "/readyz")[0] == 200

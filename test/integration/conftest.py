@@ -255,10 +255,9 @@ def assert_matches_expect(conn, path, expected=None):
 
 class Daemon:
     """One dialhook daemon process with its log in tmp/test-logs/. nofile: an open-file
-    limit (soft and hard, so the daemon cannot raise it); prefix: a command that execs
-    the daemon (unshare ... exec "$@"), so the PID is still the daemon's."""
+    limit (soft and hard, so the daemon cannot raise it)."""
 
-    def __init__(self, name, env, args=(), http_port=None, nofile=None, prefix=()):
+    def __init__(self, name, env, args=(), http_port=None, nofile=None):
         path = binpath(name)
         os.makedirs(LOGDIR, exist_ok=True)
         self.name = name
@@ -272,7 +271,7 @@ class Daemon:
         def limit():
             resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
 
-        self.proc = subprocess.Popen([*prefix, path, *args], env=full_env, stdout=self.log,
+        self.proc = subprocess.Popen([path, *args], env=full_env, stdout=self.log,
                                      stderr=subprocess.STDOUT, preexec_fn=limit if nofile else None)
 
     @property
@@ -335,8 +334,8 @@ def daemons():
     started = []
 
     class Starter:
-        def start(self, name, env, args=(), http_port=None, nofile=None, prefix=()):
-            d = Daemon(name, env, args, http_port, nofile, prefix)
+        def start(self, name, env, args=(), http_port=None, nofile=None):
+            d = Daemon(name, env, args, http_port, nofile)
             started.append(d)
             return d
 
