@@ -18,7 +18,8 @@ import time
 
 import pytest
 
-from conftest import SECRET, b64url, binpath, free_port, http_request, post, query, sign, start_ingest
+from conftest import (SECRET, b64url, binpath, free_port, http_request, post, query, sign, start_ingest,
+                      wait_until)
 
 # F12 from dialpad-webhooks.md: the exact body Dialpad would send, signed with SECRET.
 F12_BODY = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJjYWxsX2lkIjo1ODUwMDAwMDAwMDAwOTAxLCJzdGF0ZSI6Imhhbmd1cCIs"
@@ -194,6 +195,10 @@ def test_routes_404_405_health_metrics(daemons, db, sql):
     assert rows(sql) == []
     assert post(d, F12_BODY)[0] == 200
     assert post(d, "junk")[0] == 400
+    # /readyz is 200 once one pool connection is up; the other three follow within moments
+    up4 = 'dialhook_ingest_db_connections{state="up"} 4'
+    wait_until(lambda: up4 in http_request("GET", d.port, "/metrics")[2].decode(), "4 connections up",
+               timeout=10)
     status, hdrs, raw = http_request("GET", d.port, "/metrics")
     text = raw.decode()
     assert status == 200 and hdrs["content-type"].startswith("text/plain")
