@@ -16,6 +16,7 @@
 #include <libpq-fe.h>
 #include <sodium.h>
 
+#include "strbuf.h"
 #include "util.h"
 #include "resolver.h"
 
@@ -34,11 +35,6 @@ struct pgaddr_host {
 	char			 addrs[PGADDR_MAX_ADDRS][PGADDR_ADDR_LEN];
 };
 
-/* A growing string. */
-struct pgaddr_buf {
-	char	*p;
-	size_t	 len, cap;
-};
 
 struct pgaddr {
 	PQconninfoOption	*opts;		/* as parsed */
@@ -62,41 +58,16 @@ struct pgaddr {
 	/* the parameters handed out */
 	const char		**kw, **val;
 	bool			 resolved;	/* host/hostaddr/port below replace the parsed ones */
-	struct pgaddr_buf	 host_list, addr_list, port_list;
+	struct strbuf	 host_list, addr_list, port_list;
 };
-
-static void
-pgaddr_buf_add(struct pgaddr_buf *b, const char *s)
-{
-	size_t	 n = strlen(s);
-
-	if (b->len + n + 1 > b->cap) {
-		size_t	 cap = b->cap ? b->cap : 64;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		b->p = xreallocarray(b->p, cap, 1);
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n + 1);
-	b->len += n;
-}
 
 /* Append one comma-separated list entry. */
 static void
-pgaddr_buf_item(struct pgaddr_buf *b, const char *s)
+pgaddr_buf_item(struct strbuf *b, const char *s)
 {
 	if (b->len > 0 || b->p != NULL)
-		pgaddr_buf_add(b, ",");
-	pgaddr_buf_add(b, s);
-}
-
-static void
-pgaddr_buf_reset(struct pgaddr_buf *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
+		strbuf_puts(b, ",");
+	strbuf_puts(b, s);
 }
 
 /* The value of option kw in opts, or NULL when unset or empty. */
@@ -333,9 +304,9 @@ pgaddr_finish(struct pgaddr *a)
 	const struct pgaddr_host	*failed = NULL;
 	size_t				 usable = 0;
 
-	pgaddr_buf_reset(&a->host_list);
-	pgaddr_buf_reset(&a->addr_list);
-	pgaddr_buf_reset(&a->port_list);
+	strbuf_free(&a->host_list);
+	strbuf_free(&a->addr_list);
+	strbuf_free(&a->port_list);
 	for (size_t i = 0; i < a->nhosts; i++) {
 		const struct pgaddr_host *h = &a->hosts[i];
 
@@ -479,9 +450,9 @@ pgaddr_free(struct pgaddr *a)
 		if (o->val != NULL && strcmp(o->keyword, "password") == 0)
 			sodium_memzero(o->val, strlen(o->val));
 	PQconninfoFree(a->opts);
-	pgaddr_buf_reset(&a->host_list);
-	pgaddr_buf_reset(&a->addr_list);
-	pgaddr_buf_reset(&a->port_list);
+	strbuf_free(&a->host_list);
+	strbuf_free(&a->addr_list);
+	strbuf_free(&a->port_list);
 	free(a->kw);
 	free(a->val);
 	free(a);

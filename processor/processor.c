@@ -26,6 +26,7 @@
 #include "pgconn.h"
 #include "resolver.h"
 #include "status.h"
+#include "strbuf.h"
 
 /*
  * Descriptors kept out of the metrics listener's budget, so a database
@@ -64,12 +65,6 @@ static const char proc_failmark_sql[] =
 
 enum proc_state { PS_IDLE, PS_CLAIM, PS_WRITE, PS_COMMIT, PS_ROLLBACK, PS_FAILMARK };
 
-/* A growable NUL-terminated text (the subset claim's SQL). */
-struct textbuf {
-	char	*p;
-	size_t	 len, cap;
-};
-
 /* A set of event ids to claim again on their own (bisecting a failed write). */
 struct idset {
 	int64_t	*ids;
@@ -95,7 +90,7 @@ struct processor {
 	size_t			 nstack, capstack;
 	char			*claim_sql;	/* the next due batch */
 	char			*write_sql;	/* the batch write, prepared on connect */
-	struct textbuf		 subset_sql;	/* claim of one id set of a bisection */
+	struct strbuf		 subset_sql;	/* claim of one id set of a bisection */
 	int64_t			 t_batch, t_sent, db_us;
 	int64_t			 step_us[PS_FAILMARK + 1];	/* per step of this batch */
 	struct batch_event	 failing;	/* the event FAILMARK is marking */
@@ -160,22 +155,17 @@ proc_send_simple(struct processor *p, enum proc_state st, const char *sql)
 
 /* Set t to the subset claim of ids (PROC_SUBSET_FMT with an int8[] literal). */
 static void
-proc_subset_sql(struct textbuf *t, const int64_t *ids, size_t n)
+proc_subset_sql(struct strbuf *t, const int64_t *ids, size_t n)
 {
-	size_t	 need = sizeof(PROC_SUBSET_FMT) + n * 21 + 2;
-	char	*lit;
-	size_t	 o = 0;
+	struct strbuf	 lit = { 0 };
 
-	if (t->cap < 2 * need) {
-		t->cap = 2 * need;
-		t->p = xreallocarray(t->p, t->cap, 1);
-	}
-	lit = t->p + need;		/* the literal in the upper half, the text in the lower */
-	lit[o++] = '{';
+	strbuf_puts(&lit, "{");
 	for (size_t i = 0; i < n; i++)
-		o += (size_t)snprintf(lit + o, need - o, "%s%" PRId64, i ? "," : "", ids[i]);
-	snprintf(lit + o, need - o, "}");
-	t->len = (size_t)snprintf(t->p, need, PROC_SUBSET_FMT, lit);
+		strbuf_printf(&lit, "%s%" PRId64, i ? "," : "", ids[i]);
+	strbuf_puts(&lit, "}");
+	strbuf_reset(t);
+	strbuf_printf(t, PROC_SUBSET_FMT, lit.p);
+	strbuf_free(&lit);
 }
 
 static void
@@ -743,7 +733,7 @@ processor_free(struct processor *p)
 	free(p->stack);
 	free(p->claim_sql);
 	free(p->write_sql);
-	free(p->subset_sql.p);
+	strbuf_free(&p->subset_sql);
 	batch_free(&p->batch);
 	free(p);
 }

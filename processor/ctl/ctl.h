@@ -16,6 +16,7 @@
 #include <libpq-fe.h>
 
 #include "config.h"
+#include "strbuf.h"
 #include "util.h"
 
 #define CTL_EXIT_OK	 0
@@ -110,17 +111,6 @@ extern const char ctl_gen_details[];
 
 /* ------------------------------------------------------------ ctl_args.c */
 
-/* A growing NUL-terminated string; zero-initialise, ctl_buf_free() when done. */
-struct ctl_buf {
-	char	*p;
-	size_t	 len, cap;
-};
-
-void	 ctl_buf_printf(struct ctl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void	 ctl_buf_append(struct ctl_buf *b, const char *s, size_t n);
-void	 ctl_buf_reset(struct ctl_buf *b);	/* empty, keeps the memory */
-void	 ctl_buf_free(struct ctl_buf *b);
-
 /* Parse a positive event id (1..INT64_MAX); 0 or -1. */
 int	 ctl_parse_id(const char *s, int64_t *out) DH_MUSTCHECK;
 
@@ -143,7 +133,7 @@ int	 ctl_parse_duration(const char *s, char *out, size_t len) DH_MUSTCHECK;
  * (%, _ and \ escaped with \), quoted as an array element. The caller writes
  * the braces and commas.
  */
-void	 ctl_glob_to_array_elem(struct ctl_buf *b, const char *glob);
+void	 ctl_glob_to_array_elem(struct strbuf *b, const char *glob);
 
 /*
  * Event selection shared by reprocess and dead: each set field narrows it.
@@ -153,8 +143,8 @@ struct ctl_filter {
 	const char	*since;		/* received_at >= since */
 	const char	*until;		/* received_at < until */
 	const char	*app;		/* app_id = app */
-	struct ctl_buf	 types;		/* event_type LIKE ANY(types) */
-	struct ctl_buf	 ids;		/* id = ANY(ids) */
+	struct strbuf	 types;		/* event_type LIKE ANY(types) */
+	struct strbuf	 ids;		/* id = ANY(ids) */
 	int		 ntypes, nids;
 };
 
@@ -173,7 +163,7 @@ int	 ctl_filter_is_set(const struct ctl_filter *f);
  * Append " AND ..." conditions for f to sql, with parameters numbered from
  * *nparams + 1 stored in params (room for 5 more); updates *nparams.
  */
-void	 ctl_filter_sql(const struct ctl_filter *f, struct ctl_buf *sql, const char **params, int *nparams);
+void	 ctl_filter_sql(const struct ctl_filter *f, struct strbuf *sql, const char **params, int *nparams);
 
 void	 ctl_filter_free(struct ctl_filter *f);
 

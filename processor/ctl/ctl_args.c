@@ -1,7 +1,7 @@
 /*
- * ctl_args.c: argument helpers shared by the subcommands: a growing string,
- * ids, ISO 8601 timestamps, durations, event-type globs, and the event
- * filter of reprocess and dead (options to SQL with parameters).
+ * ctl_args.c: argument helpers shared by the subcommands: ids, ISO 8601
+ * timestamps, durations, event-type globs, and the event filter of
+ * reprocess and dead (options to SQL with parameters).
  */
 #include "ctl.h"
 
@@ -10,65 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void
-ctl_buf_append(struct ctl_buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t	 cap = b->cap ? b->cap : 256;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		b->p = xreallocarray(b->p, cap, 1);
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-void
-ctl_buf_printf(struct ctl_buf *b, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	 small[256];
-	int	 n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof(small)) {
-		ctl_buf_append(b, small, (size_t)n);
-		return;
-	}
-	ctl_buf_append(b, "", 0);	/* make sure p exists */
-	if (b->len + (size_t)n + 1 > b->cap) {
-		b->p = xreallocarray(b->p, b->len + (size_t)n + 1, 1);
-		b->cap = b->len + (size_t)n + 1;
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
-
-void
-ctl_buf_reset(struct ctl_buf *b)
-{
-	b->len = 0;
-	if (b->p != NULL)
-		b->p[0] = '\0';
-}
-
-void
-ctl_buf_free(struct ctl_buf *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
-}
 
 int
 ctl_parse_id(const char *s, int64_t *out)
@@ -163,34 +104,34 @@ ctl_parse_duration(const char *s, char *out, size_t len)
 }
 
 void
-ctl_glob_to_array_elem(struct ctl_buf *b, const char *glob)
+ctl_glob_to_array_elem(struct strbuf *b, const char *glob)
 {
-	ctl_buf_append(b, "\"", 1);
+	strbuf_append(b, "\"", 1);
 	for (const char *p = glob; *p != '\0'; p++) {
 		switch (*p) {
 		case '*':
-			ctl_buf_append(b, "%", 1);
+			strbuf_append(b, "%", 1);
 			break;
 		case '?':
-			ctl_buf_append(b, "_", 1);
+			strbuf_append(b, "_", 1);
 			break;
 		case '%':
 		case '_':
 			/* LIKE escape, itself escaped for the array literal */
-			ctl_buf_append(b, "\\\\", 2);
-			ctl_buf_append(b, p, 1);
+			strbuf_append(b, "\\\\", 2);
+			strbuf_append(b, p, 1);
 			break;
 		case '\\':
-			ctl_buf_append(b, "\\\\\\\\", 4);
+			strbuf_append(b, "\\\\\\\\", 4);
 			break;
 		case '"':
-			ctl_buf_append(b, "\\\"", 2);
+			strbuf_append(b, "\\\"", 2);
 			break;
 		default:
-			ctl_buf_append(b, p, 1);
+			strbuf_append(b, p, 1);
 		}
 	}
-	ctl_buf_append(b, "\"", 1);
+	strbuf_append(b, "\"", 1);
 }
 
 int
@@ -214,14 +155,14 @@ ctl_opt_value(const char *opt, const char *cmd, int argc, char **argv, int *i, c
 
 /* Open the array literal b for one more element: "{" or "{a,b}" -> "{a,b,". */
 static void
-ctl_array_open(struct ctl_buf *b)
+ctl_array_open(struct strbuf *b)
 {
 	if (b->len == 0) {
-		ctl_buf_append(b, "{", 1);
+		strbuf_append(b, "{", 1);
 		return;
 	}
 	b->p[--b->len] = '\0';	/* drop the closing brace */
-	ctl_buf_append(b, ",", 1);
+	strbuf_append(b, ",", 1);
 }
 
 /* Add one --type glob or --id to f; 1, or -2 after a usage error. */
@@ -235,14 +176,14 @@ ctl_filter_add_list(struct ctl_filter *f, const char *cmd, int is_type, const ch
 			return -ctl_usage_error(cmd, "--type needs an event type or glob such as 'call.*'");
 		ctl_array_open(&f->types);
 		ctl_glob_to_array_elem(&f->types, v);
-		ctl_buf_append(&f->types, "}", 1);
+		strbuf_append(&f->types, "}", 1);
 		f->ntypes++;
 		return 1;
 	}
 	if (ctl_parse_id(v, &id) != 0)
 		return -ctl_usage_error(cmd, "--id wants a positive event id, not '%s'", v);
 	ctl_array_open(&f->ids);
-	ctl_buf_printf(&f->ids, "%lld}", (long long)id);
+	strbuf_printf(&f->ids, "%lld}", (long long)id);
 	f->nids++;
 	return 1;
 }
@@ -290,35 +231,35 @@ ctl_filter_is_set(const struct ctl_filter *f)
 }
 
 void
-ctl_filter_sql(const struct ctl_filter *f, struct ctl_buf *sql, const char **params, int *nparams)
+ctl_filter_sql(const struct ctl_filter *f, struct strbuf *sql, const char **params, int *nparams)
 {
 	if (f->since != NULL) {
 		params[(*nparams)++] = f->since;
-		ctl_buf_printf(sql, " AND received_at >= $%d::timestamptz", *nparams);
+		strbuf_printf(sql, " AND received_at >= $%d::timestamptz", *nparams);
 	}
 	if (f->until != NULL) {
 		params[(*nparams)++] = f->until;
-		ctl_buf_printf(sql, " AND received_at < $%d::timestamptz", *nparams);
+		strbuf_printf(sql, " AND received_at < $%d::timestamptz", *nparams);
 	}
 	if (f->app != NULL) {
 		params[(*nparams)++] = f->app;
-		ctl_buf_printf(sql, " AND app_id = $%d", *nparams);
+		strbuf_printf(sql, " AND app_id = $%d", *nparams);
 	}
 	if (f->ntypes > 0) {
 		params[(*nparams)++] = f->types.p;
-		ctl_buf_printf(sql, " AND event_type LIKE ANY ($%d::text[])", *nparams);
+		strbuf_printf(sql, " AND event_type LIKE ANY ($%d::text[])", *nparams);
 	}
 	if (f->nids > 0) {
 		params[(*nparams)++] = f->ids.p;
-		ctl_buf_printf(sql, " AND id = ANY ($%d::bigint[])", *nparams);
+		strbuf_printf(sql, " AND id = ANY ($%d::bigint[])", *nparams);
 	}
 }
 
 void
 ctl_filter_free(struct ctl_filter *f)
 {
-	ctl_buf_free(&f->types);
-	ctl_buf_free(&f->ids);
+	strbuf_free(&f->types);
+	strbuf_free(&f->ids);
 }
 
 void

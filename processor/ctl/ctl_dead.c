@@ -58,22 +58,22 @@ dead_class_meaning(const char *cls)
 static int
 dead_list_run(PGconn *pq, const struct ctl_filter *f, int64_t limit, int json)
 {
-	struct ctl_buf	 sql = { 0 }, where = { 0 };
+	struct strbuf	 sql = { 0 }, where = { 0 };
 	const char	*params[8];
 	int		 nparams = 0, rc = CTL_EXIT_RUNTIME;
 	PGresult	*list = NULL, *total = NULL;
 
-	ctl_buf_printf(&where, "FROM webhook_events w WHERE dead_at IS NOT NULL");
+	strbuf_printf(&where, "FROM webhook_events w WHERE dead_at IS NOT NULL");
 	ctl_filter_sql(f, &where, params, &nparams);
-	ctl_buf_printf(&sql, "SELECT count(*) %s", where.p);
+	strbuf_printf(&sql, "SELECT count(*) %s", where.p);
 	if ((total = ctl_exec(pq, "dead list", sql.p, nparams, params, PGRES_TUPLES_OK)) == NULL)
 		goto out;
-	ctl_buf_reset(&sql);
-	ctl_buf_printf(&sql, "SELECT id, event_type, app_id, attempts, coalesce(last_error, ''), "
+	strbuf_reset(&sql);
+	strbuf_printf(&sql, "SELECT id, event_type, app_id, attempts, coalesce(last_error, ''), "
 	    DEAD_TIME("received_at") ", " DEAD_TIME("dead_at") ", " DEAD_CLASS
 	    " %s ORDER BY dead_at DESC, id DESC", where.p);
 	if (limit > 0)
-		ctl_buf_printf(&sql, " LIMIT %" PRId64, limit);
+		strbuf_printf(&sql, " LIMIT %" PRId64, limit);
 	if ((list = ctl_exec(pq, "dead list", sql.p, nparams, params, PGRES_TUPLES_OK)) == NULL)
 		goto out;
 	if (json) {
@@ -108,8 +108,8 @@ dead_list_run(PGconn *pq, const struct ctl_filter *f, int64_t limit, int json)
 out:
 	PQclear(list);
 	PQclear(total);
-	ctl_buf_free(&where);
-	ctl_buf_free(&sql);
+	strbuf_free(&where);
+	strbuf_free(&sql);
 	return rc;
 }
 

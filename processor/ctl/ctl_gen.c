@@ -142,7 +142,7 @@ gen_make_order(struct gen *g)
 static char *
 gen_body(const struct gen *g, size_t i, size_t *len)
 {
-	struct ctl_buf	 b = { 0 };
+	struct strbuf	 b = { 0 };
 	char		*out = NULL;
 
 	gen_json(g, &g->events[g->order[i]], &b);
@@ -152,7 +152,7 @@ gen_body(const struct gen *g, size_t i, size_t *len)
 	}
 	if (jwt_sign_hs256(b.p, b.len, (const unsigned char *)g->secret, strlen(g->secret), &out, len) != 0)
 		out = NULL;
-	ctl_buf_free(&b);
+	strbuf_free(&b);
 	return out;
 }
 

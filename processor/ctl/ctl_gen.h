@@ -137,10 +137,10 @@ void	 gen_calls(struct gen *g);
 /* ------------------------------------------------------------ ctl_gen_json.c */
 
 /* The event JSON of e into b (reset first): the whole call object as of e->ts. */
-void	 gen_json(const struct gen *g, const struct gen_event *e, struct ctl_buf *b);
+void	 gen_json(const struct gen *g, const struct gen_event *e, struct strbuf *b);
 
 /* Append s as a JSON string literal (quotes; ", \ and control characters escaped). */
-void	 gen_json_text(struct ctl_buf *b, const char *s);
+void	 gen_json_text(struct strbuf *b, const char *s);
 
 /*
  * The changing values a leg shows as of event_timestamp ts (INT64_MAX: its
@@ -169,10 +169,10 @@ void	 gen_view_at(const struct gen_leg *l, int64_t ts, struct gen_view *v);
  * Append the view's labels, recap_action_items, recap_purposes (JSON arrays)
  * or csat_score (a string, or pcsat's number) to b, as the payload has them.
  */
-void	 gen_json_labels(struct ctl_buf *b, const struct gen_leg *l, const struct gen_view *v);
-void	 gen_json_action_items(struct ctl_buf *b, const struct gen_leg *l, const struct gen_view *v);
-void	 gen_json_purposes(struct ctl_buf *b, const struct gen_leg *l);
-void	 gen_json_csat(struct ctl_buf *b, const struct gen_leg *l, const struct gen_view *v);
+void	 gen_json_labels(struct strbuf *b, const struct gen_leg *l, const struct gen_view *v);
+void	 gen_json_action_items(struct strbuf *b, const struct gen_leg *l, const struct gen_view *v);
+void	 gen_json_purposes(struct strbuf *b, const struct gen_leg *l);
+void	 gen_json_csat(struct strbuf *b, const struct gen_leg *l, const struct gen_view *v);
 
 /* custom_data of an API-placed call into out (len bytes), or NULL if the leg has none. */
 const char *gen_custom_data(const struct gen_leg *l, char *out, size_t len);

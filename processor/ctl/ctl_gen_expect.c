@@ -56,23 +56,23 @@ gen_expect_fold(const struct gen *g, struct gen_expect *x)
 
 /* ",\"key\":\"s\"" or ",\"key\":null" when s is NULL or empty (an empty string is absent). */
 static void
-gen_x_str(struct ctl_buf *b, const char *key, const char *s)
+gen_x_str(struct strbuf *b, const char *key, const char *s)
 {
-	ctl_buf_printf(b, ",\"%s\":", key);
+	strbuf_printf(b, ",\"%s\":", key);
 	if (s == NULL || *s == '\0')
-		ctl_buf_append(b, "null", 4);
+		strbuf_append(b, "null", 4);
 	else
 		gen_json_text(b, s);
 }
 
 /* ",\"key\":N" or ",\"key\":null" when !set. */
 static void
-gen_x_num(struct ctl_buf *b, const char *key, int set, int64_t v)
+gen_x_num(struct strbuf *b, const char *key, int set, int64_t v)
 {
 	if (set)
-		ctl_buf_printf(b, ",\"%s\":%" PRId64, key, v);
+		strbuf_printf(b, ",\"%s\":%" PRId64, key, v);
 	else
-		ctl_buf_printf(b, ",\"%s\":null", key);
+		strbuf_printf(b, ",\"%s\":null", key);
 }
 
 /* One expected call_recordings row (url and what the row holds). */
@@ -94,7 +94,7 @@ gen_x_rec_cmp(const void *a, const void *b)
  * columns recording_url (greatest non-voicemail url) and voicemail_url.
  */
 static void
-gen_x_recordings(struct ctl_buf *b, const struct gen *g, const struct gen_leg *l)
+gen_x_recordings(struct strbuf *b, const struct gen *g, const struct gen_leg *l)
 {
 	static const char *const type[] = { "callrecording", "admincallrecording", "voicemail" };
 	struct gen_x_rec x[8];		/* a leg has at most 4 recordings and a share link */
@@ -121,25 +121,25 @@ gen_x_recordings(struct ctl_buf *b, const struct gen *g, const struct gen_leg *l
 	}
 	gen_x_str(b, "recording_url", rec_url);
 	gen_x_str(b, "voicemail_url", vm_url);
-	ctl_buf_printf(b, ",\"recordings\":[");
+	strbuf_printf(b, ",\"recordings\":[");
 	for (size_t k = 0; k < n; k++) {
-		ctl_buf_printf(b, "%s{\"url\":\"%s\"", k ? "," : "", x[k].url);
+		strbuf_printf(b, "%s{\"url\":\"%s\"", k ? "," : "", x[k].url);
 		if (x[k].r == NULL) {
-			ctl_buf_printf(b, ",\"recording_id\":null,\"recording_type\":null,"
+			strbuf_printf(b, ",\"recording_id\":null,\"recording_type\":null,"
 			    "\"duration_ms\":null,\"started_at_ms\":null}");
 			continue;
 		}
-		ctl_buf_printf(b, ",\"recording_id\":\"%" PRId64 "\",\"recording_type\":\"%s\"", x[k].r->id,
+		strbuf_printf(b, ",\"recording_id\":\"%" PRId64 "\",\"recording_type\":\"%s\"", x[k].r->id,
 		    type[x[k].r->type]);
-		ctl_buf_printf(b, ",\"duration_ms\":%" PRId64 ",\"started_at_ms\":%" PRId64 "}", x[k].r->len,
+		strbuf_printf(b, ",\"duration_ms\":%" PRId64 ",\"started_at_ms\":%" PRId64 "}", x[k].r->len,
 		    x[k].r->start);
 	}
-	ctl_buf_append(b, "]", 1);
+	strbuf_append(b, "]", 1);
 }
 
 /* The parties: ids, numbers, final target and contact. */
 static void
-gen_x_parties(struct ctl_buf *b, const struct gen_leg *l, const struct gen_view *v)
+gen_x_parties(struct strbuf *b, const struct gen_leg *l, const struct gen_view *v)
 {
 	const struct gen_party *t = v->target;
 
@@ -158,12 +158,12 @@ gen_x_parties(struct ctl_buf *b, const struct gen_leg *l, const struct gen_view 
 	if (v->contact_id_str[0] != '\0')
 		gen_x_str(b, "contact_id", v->contact_id_str);
 	else
-		ctl_buf_printf(b, ",\"contact_id\":\"%" PRId64 "\"", v->contact_id);
+		strbuf_printf(b, ",\"contact_id\":\"%" PRId64 "\"", v->contact_id);
 	gen_x_str(b, "contact_type", v->contact_type);
 	gen_x_str(b, "contact_name", v->contact_name);
 	gen_x_str(b, "contact_phone", v->contact_phone);
 	gen_x_str(b, "contact_email", v->contact_email);
-	ctl_buf_printf(b, ",\"is_internal\":%s,\"is_transferred\":%s,\"was_recorded\":%s",
+	strbuf_printf(b, ",\"is_internal\":%s,\"is_transferred\":%s,\"was_recorded\":%s",
 	    l->caller != NULL ? "true" : "false", l->transfer_ts != 0 ? "true" : "false",
 	    l->rec_ts != 0 ? "true" : "false");
 	gen_x_str(b, "group_id", l->group);
@@ -171,7 +171,7 @@ gen_x_parties(struct ctl_buf *b, const struct gen_leg *l, const struct gen_view 
 
 /* The times and durations (rounded half up; the generator never makes an exact .5). */
 static void
-gen_x_times(struct ctl_buf *b, const struct gen_leg *l)
+gen_x_times(struct strbuf *b, const struct gen_leg *l)
 {
 	int64_t	 talk = l->date_connected ? l->date_ended - l->date_connected : 0, up = l->frac > 500;
 	int	 ended = l->end_ts != 0;
@@ -187,36 +187,36 @@ gen_x_times(struct ctl_buf *b, const struct gen_leg *l)
 	gen_x_num(b, "talk_time_ms", ended, talk - l->hold_ms);
 	gen_x_num(b, "hold_time_ms", ended, l->hold_ms);
 	if (ended && talk > 0)
-		ctl_buf_printf(b, ",\"mos_score\":%d.%02d", (350 + l->mos) / 100, (350 + l->mos) % 100);
+		strbuf_printf(b, ",\"mos_score\":%d.%02d", (350 + l->mos) / 100, (350 + l->mos) % 100);
 	else
-		ctl_buf_printf(b, ",\"mos_score\":null");
+		strbuf_printf(b, ",\"mos_score\":null");
 }
 
 /* Post-call values: labels, CSAT, transcript, recap, custom_data (json columns as JSON). */
 static void
-gen_x_post(struct ctl_buf *b, const struct gen_leg *l, const struct gen_view *v)
+gen_x_post(struct strbuf *b, const struct gen_leg *l, const struct gen_view *v)
 {
 	char	 custom[64];
 
-	ctl_buf_printf(b, ",\"labels\":");
+	strbuf_printf(b, ",\"labels\":");
 	gen_json_labels(b, l, v);
 	if (v->csat == 0)
-		ctl_buf_printf(b, ",\"csat_score\":null");
+		strbuf_printf(b, ",\"csat_score\":null");
 	else	/* the number pcsat sends is stored as its text */
-		ctl_buf_printf(b, ",\"csat_score\":\"%d\"", l->csat[v->csat - 1]);
+		strbuf_printf(b, ",\"csat_score\":\"%d\"", l->csat[v->csat - 1]);
 	gen_x_str(b, "transcription_text", v->transcription);
 	gen_x_str(b, "recap_summary", v->summary);
 	gen_x_str(b, "recap_outcome", v->outcome);
-	ctl_buf_printf(b, ",\"recap_action_items\":");
+	strbuf_printf(b, ",\"recap_action_items\":");
 	if (v->action_items)
 		gen_json_action_items(b, l, v);
 	else
-		ctl_buf_append(b, "null", 4);
-	ctl_buf_printf(b, ",\"recap_purposes\":");
+		strbuf_append(b, "null", 4);
+	strbuf_printf(b, ",\"recap_purposes\":");
 	if (v->purposes)
 		gen_json_purposes(b, l);
 	else
-		ctl_buf_append(b, "null", 4);
+		strbuf_append(b, "null", 4);
 	gen_x_str(b, "custom_data", gen_custom_data(l, custom, sizeof(custom)));
 }
 
@@ -239,11 +239,11 @@ static void
 gen_expect_line(FILE *fp, const struct gen *g, const struct gen_leg *l, const struct gen_expect *x)
 {
 	static const char *const status[] = { NULL, "ringing", "active", "ended" };
-	struct ctl_buf	 b = { 0 };
+	struct strbuf	 b = { 0 };
 	struct gen_view	 v;
 
 	gen_view_at(l, INT64_MAX, &v);
-	ctl_buf_printf(&b, "{\"dialpad_call_id\":%" PRId64, l->call_id);
+	strbuf_printf(&b, "{\"dialpad_call_id\":%" PRId64, l->call_id);
 	gen_x_str(&b, "status", status[x->status]);
 	gen_x_str(&b, "state", x->live_state < 0 ? NULL : gen_states[x->live_state].name);
 	gen_x_parties(&b, l, &v);
@@ -252,9 +252,9 @@ gen_expect_line(FILE *fp, const struct gen *g, const struct gen_leg *l, const st
 	gen_x_recordings(&b, g, l);
 	gen_x_num(&b, "last_event_at_ms", 1, x->last_ts);
 	gen_x_str(&b, "outcome", gen_x_outcome(l, x));
-	ctl_buf_append(&b, "}\n", 2);
+	strbuf_append(&b, "}\n", 2);
 	fputs(b.p, fp);
-	ctl_buf_free(&b);
+	strbuf_free(&b);
 }
 
 int

@@ -68,42 +68,42 @@ static const char *const gen_saved_emails[] = { "maria.lopez@example.net", "tom.
 
 /* Append ",\"key\":N" or ",\"key\":null" (0 = null). */
 static void
-gen_num(struct ctl_buf *b, const char *key, int64_t v)
+gen_num(struct strbuf *b, const char *key, int64_t v)
 {
 	if (v == 0)
-		ctl_buf_printf(b, ",\"%s\":null", key);
+		strbuf_printf(b, ",\"%s\":null", key);
 	else
-		ctl_buf_printf(b, ",\"%s\":%" PRId64, key, v);
+		strbuf_printf(b, ",\"%s\":%" PRId64, key, v);
 }
 
 void
-gen_json_text(struct ctl_buf *b, const char *s)
+gen_json_text(struct strbuf *b, const char *s)
 {
-	ctl_buf_append(b, "\"", 1);
+	strbuf_append(b, "\"", 1);
 	for (; *s != '\0'; s++) {
 		unsigned char	 c = (unsigned char)*s;
 
 		if (c == '"' || c == '\\')
-			ctl_buf_printf(b, "\\%c", c);
+			strbuf_printf(b, "\\%c", c);
 		else if (c == '\n')
-			ctl_buf_append(b, "\\n", 2);
+			strbuf_append(b, "\\n", 2);
 		else if (c == '\t')
-			ctl_buf_append(b, "\\t", 2);
+			strbuf_append(b, "\\t", 2);
 		else if (c < 0x20)
-			ctl_buf_printf(b, "\\u%04x", c);
+			strbuf_printf(b, "\\u%04x", c);
 		else
-			ctl_buf_append(b, s, 1);
+			strbuf_append(b, s, 1);
 	}
-	ctl_buf_append(b, "\"", 1);
+	strbuf_append(b, "\"", 1);
 }
 
 /* Append ",\"key\":\"text\"" (JSON-escaped), or ",\"key\":null" for NULL. */
 static void
-gen_str(struct ctl_buf *b, const char *key, const char *s)
+gen_str(struct strbuf *b, const char *key, const char *s)
 {
-	ctl_buf_printf(b, ",\"%s\":", key);
+	strbuf_printf(b, ",\"%s\":", key);
 	if (s == NULL)
-		ctl_buf_append(b, "null", 4);
+		strbuf_append(b, "null", 4);
 	else
 		gen_json_text(b, s);
 }
@@ -244,114 +244,114 @@ gen_view_at(const struct gen_leg *l, int64_t ts, struct gen_view *v)
 }
 
 void
-gen_json_labels(struct ctl_buf *b, const struct gen_leg *l, const struct gen_view *v)
+gen_json_labels(struct strbuf *b, const struct gen_leg *l, const struct gen_view *v)
 {
 	const struct gen_topic *tp = &gen_topics[l->topic];
 
-	ctl_buf_append(b, "[", 1);
+	strbuf_append(b, "[", 1);
 	if (v->labels >= 1)
 		gen_json_text(b, tp->label1);
 	if (v->labels >= 2) {
-		ctl_buf_append(b, ",", 1);
+		strbuf_append(b, ",", 1);
 		gen_json_text(b, tp->label2);
 	}
-	ctl_buf_append(b, "]", 1);
+	strbuf_append(b, "]", 1);
 }
 
 void
-gen_json_action_items(struct ctl_buf *b, const struct gen_leg *l, const struct gen_view *v)
+gen_json_action_items(struct strbuf *b, const struct gen_leg *l, const struct gen_view *v)
 {
 	const struct gen_topic *tp = &gen_topics[l->topic];
 	char		 item[160] = "";
 
 	gen_subst(l, tp->a1, item, sizeof(item));
-	ctl_buf_append(b, "[", 1);
+	strbuf_append(b, "[", 1);
 	gen_json_text(b, item);
 	if (v->action_items >= 2) {
 		item[0] = '\0';
 		gen_subst(l, tp->a2, item, sizeof(item));
-		ctl_buf_append(b, ",", 1);
+		strbuf_append(b, ",", 1);
 		gen_json_text(b, item);
 	}
-	ctl_buf_append(b, "]", 1);
+	strbuf_append(b, "]", 1);
 }
 
 void
-gen_json_purposes(struct ctl_buf *b, const struct gen_leg *l)
+gen_json_purposes(struct strbuf *b, const struct gen_leg *l)
 {
 	const struct gen_topic *tp = &gen_topics[l->topic];
 
-	ctl_buf_append(b, "[", 1);
+	strbuf_append(b, "[", 1);
 	gen_json_text(b, tp->purpose1);
 	if (tp->purpose2 != NULL) {
-		ctl_buf_append(b, ",", 1);
+		strbuf_append(b, ",", 1);
 		gen_json_text(b, tp->purpose2);
 	}
-	ctl_buf_append(b, "]", 1);
+	strbuf_append(b, "]", 1);
 }
 
 void
-gen_json_csat(struct ctl_buf *b, const struct gen_leg *l, const struct gen_view *v)
+gen_json_csat(struct strbuf *b, const struct gen_leg *l, const struct gen_view *v)
 {
 	if (v->csat == 2)
-		ctl_buf_printf(b, "%d", l->csat[1]);
+		strbuf_printf(b, "%d", l->csat[1]);
 	else if (v->csat == 1)
-		ctl_buf_printf(b, "\"%d\"", l->csat[0]);
+		strbuf_printf(b, "\"%d\"", l->csat[0]);
 	else
-		ctl_buf_append(b, "null", 4);
+		strbuf_append(b, "null", 4);
 }
 
 /* ------------------------------------------------------------ the payload */
 
 /* A target-like object: id, type, name, email, phone, office_id. */
 static void
-gen_json_party(struct ctl_buf *b, const char *key, const struct gen_party *p)
+gen_json_party(struct strbuf *b, const char *key, const struct gen_party *p)
 {
-	ctl_buf_printf(b, ",\"%s\":{\"id\":%" PRId64, key, p->id);
+	strbuf_printf(b, ",\"%s\":{\"id\":%" PRId64, key, p->id);
 	gen_str(b, "type", p->type);
 	gen_str(b, "name", p->name);
 	gen_str(b, "email", p->email);
 	gen_str(b, "phone", p->phone);
 	if (p->office_id_str)
-		ctl_buf_printf(b, ",\"office_id\":\"%" PRId64 "\"}", p->office_id);
+		strbuf_printf(b, ",\"office_id\":\"%" PRId64 "\"}", p->office_id);
 	else
-		ctl_buf_printf(b, ",\"office_id\":%" PRId64 "}", p->office_id);
+		strbuf_printf(b, ",\"office_id\":%" PRId64 "}", p->office_id);
 }
 
 /* Numbers, contact, target and the other parties, as of the view. */
 static void
-gen_json_parties(struct ctl_buf *b, const struct gen_leg *l, const struct gen_view *v)
+gen_json_parties(struct strbuf *b, const struct gen_leg *l, const struct gen_view *v)
 {
 	gen_str(b, "direction", l->outbound ? "outbound" : "inbound");
 	gen_str(b, "external_number", l->external);
 	gen_str(b, "internal_number", l->target->phone);
 	if (v->contact_id_str[0] != '\0')
-		ctl_buf_printf(b, ",\"contact\":{\"id\":\"%s\"", v->contact_id_str);
+		strbuf_printf(b, ",\"contact\":{\"id\":\"%s\"", v->contact_id_str);
 	else
-		ctl_buf_printf(b, ",\"contact\":{\"id\":%" PRId64, v->contact_id);
+		strbuf_printf(b, ",\"contact\":{\"id\":%" PRId64, v->contact_id);
 	gen_str(b, "type", v->contact_type);
 	gen_str(b, "name", v->contact_name);
 	gen_str(b, "phone", v->contact_phone);
 	gen_str(b, "email", v->contact_email);
-	ctl_buf_append(b, "}", 1);
+	strbuf_append(b, "}", 1);
 	gen_json_party(b, "target", v->target);
 	if (l->entry_point_call_id != 0)
-		ctl_buf_printf(b, ",\"entry_point_target\":{\"id\":%" PRId64 ",\"type\":\"office\","
+		strbuf_printf(b, ",\"entry_point_target\":{\"id\":%" PRId64 ",\"type\":\"office\","
 		    "\"name\":\"Acme Inc\",\"phone\":\"+14155550199\"}", l->target->office_id);
 	else
-		ctl_buf_append(b, ",\"entry_point_target\":{}", strlen(",\"entry_point_target\":{}"));
-	ctl_buf_append(b, ",\"proxy_target\":{}", strlen(",\"proxy_target\":{}"));
+		strbuf_append(b, ",\"entry_point_target\":{}", strlen(",\"entry_point_target\":{}"));
+	strbuf_append(b, ",\"proxy_target\":{}", strlen(",\"proxy_target\":{}"));
 	if (v->transferred)
-		ctl_buf_printf(b, ",\"transferred_from\":{\"id\":%" PRId64 ",\"type\":\"user\","
+		strbuf_printf(b, ",\"transferred_from\":{\"id\":%" PRId64 ",\"type\":\"user\","
 		    "\"name\":\"%s\"}", l->target->id, l->target->name);
 	gen_str(b, "group_id", l->group);
-	ctl_buf_printf(b, ",\"is_transferred\":%s,\"is_internal\":%s", v->transferred ? "true" : "false",
+	strbuf_printf(b, ",\"is_transferred\":%s,\"is_internal\":%s", v->transferred ? "true" : "false",
 	    l->caller != NULL ? "true" : "false");
 }
 
 /* date_*, durations and mos_score as of ts. */
 static void
-gen_json_times(struct ctl_buf *b, const struct gen_leg *l, int64_t ts)
+gen_json_times(struct strbuf *b, const struct gen_leg *l, int64_t ts)
 {
 	int		 answered = gen_has(l->connect_ts, ts), ended = gen_has(l->end_ts, ts);
 	int64_t		 talk = l->date_connected ? l->date_ended - l->date_connected : 0;
@@ -363,32 +363,32 @@ gen_json_times(struct ctl_buf *b, const struct gen_leg *l, int64_t ts)
 	gen_num(b, "date_connected", answered ? l->date_connected : 0);
 	gen_num(b, "date_ended", ended ? l->date_ended : 0);
 	if (!ended) {
-		ctl_buf_printf(b, ",\"duration\":null,\"total_duration\":null,\"talk_time\":null,"
+		strbuf_printf(b, ",\"duration\":null,\"total_duration\":null,\"talk_time\":null,"
 		    "\"hold_time\":null,\"mos_score\":null");
 		return;
 	}
 	if (talk > 0)
-		ctl_buf_printf(b, ",\"duration\":%" PRId64 ".%03u", talk, (unsigned)l->frac);
+		strbuf_printf(b, ",\"duration\":%" PRId64 ".%03u", talk, (unsigned)l->frac);
 	else
-		ctl_buf_printf(b, ",\"duration\":0");
-	ctl_buf_printf(b, ",\"total_duration\":%" PRId64 ".%03u", l->date_ended - l->date_started,
+		strbuf_printf(b, ",\"duration\":0");
+	strbuf_printf(b, ",\"total_duration\":%" PRId64 ".%03u", l->date_ended - l->date_started,
 	    (unsigned)l->frac);
-	ctl_buf_printf(b, ",\"talk_time\":%" PRId64 ",\"hold_time\":%" PRId64, talk - l->hold_ms, l->hold_ms);
+	strbuf_printf(b, ",\"talk_time\":%" PRId64 ",\"hold_time\":%" PRId64, talk - l->hold_ms, l->hold_ms);
 	if (talk > 0)
-		ctl_buf_printf(b, ",\"mos_score\":%d.%02d", (350 + l->mos) / 100, (350 + l->mos) % 100);
+		strbuf_printf(b, ",\"mos_score\":%d.%02d", (350 + l->mos) / 100, (350 + l->mos) % 100);
 	else
-		ctl_buf_printf(b, ",\"mos_score\":null");
+		strbuf_printf(b, ",\"mos_score\":null");
 }
 
 /* recording_details, call_recording_ids, recording_url, voicemail_link as of event e. */
 static void
-gen_json_media(struct ctl_buf *b, const struct gen *g, const struct gen_leg *l, const struct gen_event *e)
+gen_json_media(struct strbuf *b, const struct gen *g, const struct gen_leg *l, const struct gen_event *e)
 {
 	const struct gen_rec *vm = NULL;
 	char		 url[160];
 	int		 n = 0;
 
-	ctl_buf_printf(b, ",\"recording_details\":[");
+	strbuf_printf(b, ",\"recording_details\":[");
 	for (uint8_t k = 0; k < l->nrec; k++) {
 		const struct gen_rec *r = &g->recs[l->rec_first + k];
 		static const char *const type[] = { "callrecording", "admincallrecording", "voicemail" };
@@ -398,24 +398,24 @@ gen_json_media(struct ctl_buf *b, const struct gen *g, const struct gen_leg *l, 
 		if (r->type == GEN_REC_VOICEMAIL)
 			vm = r;
 		gen_rec_url(r, 0, url, sizeof(url));
-		ctl_buf_printf(b, "%s{\"id\":\"%" PRId64 "\",\"recording_type\":\"%s\",\"url\":\"%s\"",
+		strbuf_printf(b, "%s{\"id\":\"%" PRId64 "\",\"recording_type\":\"%s\",\"url\":\"%s\"",
 		    n++ ? "," : "", r->id, type[r->type], url);
-		ctl_buf_printf(b, ",\"duration\":%" PRId64 ",\"start_time\":%" PRId64 "}", r->len, r->start);
+		strbuf_printf(b, ",\"duration\":%" PRId64 ",\"start_time\":%" PRId64 "}", r->len, r->start);
 	}
-	ctl_buf_printf(b, "],\"call_recording_ids\":[");
+	strbuf_printf(b, "],\"call_recording_ids\":[");
 	n = 0;
 	for (uint8_t k = 0; k < l->nrec; k++) {
 		const struct gen_rec *r = &g->recs[l->rec_first + k];
 
 		if (r->type == GEN_REC_CALL && gen_has(r->ready_ts, e->ts))
-			ctl_buf_printf(b, "%s\"%" PRId64 "\"", n++ ? "," : "", r->id);
+			strbuf_printf(b, "%s\"%" PRId64 "\"", n++ ? "," : "", r->id);
 	}
-	ctl_buf_append(b, "]", 1);
+	strbuf_append(b, "]", 1);
 	if (e->flags & GEN_EV_RECURL_STR) {	/* the share link of the first recording */
 		gen_rec_url(&g->recs[l->rec_first], 1, url, sizeof(url));
-		ctl_buf_printf(b, ",\"recording_url\":\"%s\"", url);
+		strbuf_printf(b, ",\"recording_url\":\"%s\"", url);
 	} else if (e->flags & GEN_EV_RECURL_ARR) {
-		ctl_buf_printf(b, ",\"recording_url\":[");
+		strbuf_printf(b, ",\"recording_url\":[");
 		n = 0;
 		for (uint8_t k = 0; k < l->nrec; k++) {
 			const struct gen_rec *r = &g->recs[l->rec_first + k];
@@ -423,62 +423,62 @@ gen_json_media(struct ctl_buf *b, const struct gen *g, const struct gen_leg *l, 
 			if (r->type != GEN_REC_CALL || !gen_has(r->ready_ts, e->ts))
 				continue;
 			gen_rec_url(r, 0, url, sizeof(url));
-			ctl_buf_printf(b, "%s\"%s\"", n++ ? "," : "", url);
+			strbuf_printf(b, "%s\"%s\"", n++ ? "," : "", url);
 		}
-		ctl_buf_append(b, "]", 1);
+		strbuf_append(b, "]", 1);
 	}
 	if (vm != NULL) {
 		gen_rec_url(vm, 0, url, sizeof(url));
-		ctl_buf_printf(b, ",\"voicemail_link\":\"%s\",\"voicemail_recording_id\":\"%" PRId64 "\"",
+		strbuf_printf(b, ",\"voicemail_link\":\"%s\",\"voicemail_recording_id\":\"%" PRId64 "\"",
 		    url, vm->id);
 	} else {
-		ctl_buf_printf(b, ",\"voicemail_link\":null,\"voicemail_recording_id\":null");
+		strbuf_printf(b, ",\"voicemail_link\":null,\"voicemail_recording_id\":null");
 	}
 }
 
 /* transcription_text, labels, csat_score, recap_* (only once they exist), custom_data. */
 static void
-gen_json_post(struct ctl_buf *b, const struct gen_leg *l, const struct gen_view *v)
+gen_json_post(struct strbuf *b, const struct gen_leg *l, const struct gen_view *v)
 {
 	char	 custom[64];
 
 	gen_str(b, "transcription_text", v->transcription);
-	ctl_buf_printf(b, ",\"labels\":");
+	strbuf_printf(b, ",\"labels\":");
 	gen_json_labels(b, l, v);
-	ctl_buf_printf(b, ",\"csat_score\":");
+	strbuf_printf(b, ",\"csat_score\":");
 	gen_json_csat(b, l, v);
 	if (v->summary != NULL)
 		gen_str(b, "recap_summary", v->summary);
 	if (v->action_items) {
-		ctl_buf_printf(b, ",\"recap_action_items\":");
+		strbuf_printf(b, ",\"recap_action_items\":");
 		gen_json_action_items(b, l, v);
 	}
 	if (v->outcome != NULL)
 		gen_str(b, "recap_outcome", v->outcome);
 	if (v->purposes) {
-		ctl_buf_printf(b, ",\"recap_purposes\":");
+		strbuf_printf(b, ",\"recap_purposes\":");
 		gen_json_purposes(b, l);
 	}
 	gen_str(b, "custom_data", gen_custom_data(l, custom, sizeof(custom)));
 }
 
 void
-gen_json(const struct gen *g, const struct gen_event *e, struct ctl_buf *b)
+gen_json(const struct gen *g, const struct gen_event *e, struct strbuf *b)
 {
 	const struct gen_leg *l = &g->legs[e->leg];
 	struct gen_view	 v;
 
 	gen_view_at(l, e->ts, &v);
-	ctl_buf_reset(b);
-	ctl_buf_printf(b, "{\"call_id\":%" PRId64, l->call_id);
+	strbuf_reset(b);
+	strbuf_printf(b, "{\"call_id\":%" PRId64, l->call_id);
 	gen_num(b, "master_call_id", l->master_call_id);
 	gen_num(b, "entry_point_call_id", l->entry_point_call_id);
 	gen_num(b, "operator_call_id", v.operator_call_id);
-	ctl_buf_printf(b, ",\"state\":\"%s\"", gen_states[e->state].name);
+	strbuf_printf(b, ",\"state\":\"%s\"", gen_states[e->state].name);
 	gen_json_parties(b, l, &v);
 	gen_json_times(b, l, e->ts);
-	ctl_buf_printf(b, ",\"was_recorded\":%s", v.recorded ? "true" : "false");
+	strbuf_printf(b, ",\"was_recorded\":%s", v.recorded ? "true" : "false");
 	gen_json_media(b, g, l, e);
 	gen_json_post(b, l, &v);
-	ctl_buf_printf(b, ",\"routing_breadcrumbs\":[],\"event_timestamp\":%" PRId64 "}", e->ts);
+	strbuf_printf(b, ",\"routing_breadcrumbs\":[],\"event_timestamp\":%" PRId64 "}", e->ts);
 }

@@ -86,14 +86,14 @@ purge_progress(const struct ctl_walk *w)
 static int
 purge_run(PGconn *pq, const char *cutoff, int dead_too, int64_t *processed, int64_t *dead)
 {
-	struct ctl_buf	 sql = { 0 };
+	struct strbuf	 sql = { 0 };
 	const char	*params[2] = { NULL, cutoff };
 	const char	*cond = dead_too ? "(" PURGE_PROCESSED " OR " PURGE_DEAD ")" : PURGE_PROCESSED;
 	struct ctl_walk	 w = { .cmd = "purge", .params = params, .nparams = 2, .ncounts = 2,
 			       .progress = purge_progress };
 	int		 rc;
 
-	ctl_buf_printf(&sql, "WITH b AS (SELECT id FROM webhook_events w WHERE id > $1 AND %s"
+	strbuf_printf(&sql, "WITH b AS (SELECT id FROM webhook_events w WHERE id > $1 AND %s"
 	    " ORDER BY id LIMIT %d),"
 	    " d AS (DELETE FROM webhook_events w USING b WHERE w.id = b.id AND %s RETURNING w.dead_at)"
 	    " SELECT (SELECT max(id) FROM b), (SELECT count(*) FILTER (WHERE dead_at IS NULL) FROM d),"
@@ -103,7 +103,7 @@ purge_run(PGconn *pq, const char *cutoff, int dead_too, int64_t *processed, int6
 	rc = ctl_walk_ids(pq, &w);
 	*processed = w.counts[0];
 	*dead = w.counts[1];
-	ctl_buf_free(&sql);
+	strbuf_free(&sql);
 	return rc;
 }
 

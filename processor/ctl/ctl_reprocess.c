@@ -43,18 +43,18 @@ const char ctl_reprocess_details[] =
 
 /* Build the batch statement ($1 = last id done) or, for dry_run, the count. */
 static void
-reset_build_sql(struct ctl_buf *sql, const struct ctl_filter *f, const char *scope,
+reset_build_sql(struct strbuf *sql, const struct ctl_filter *f, const char *scope,
     int dry_run, const char **params, int *nparams)
 {
 	if (dry_run) {
-		ctl_buf_printf(sql, "SELECT count(*) FROM webhook_events w WHERE %s", RESET_NEEDED);
+		strbuf_printf(sql, "SELECT count(*) FROM webhook_events w WHERE %s", RESET_NEEDED);
 		ctl_filter_sql(f, sql, params, nparams);
-		ctl_buf_printf(sql, "%s", scope);
+		strbuf_printf(sql, "%s", scope);
 		return;
 	}
-	ctl_buf_printf(sql, "WITH b AS (SELECT id FROM webhook_events w WHERE id > $1");
+	strbuf_printf(sql, "WITH b AS (SELECT id FROM webhook_events w WHERE id > $1");
 	ctl_filter_sql(f, sql, params, nparams);
-	ctl_buf_printf(sql, "%s ORDER BY id LIMIT %d),"
+	strbuf_printf(sql, "%s ORDER BY id LIMIT %d),"
 	    " u AS (UPDATE webhook_events w SET " RESET_SET " FROM b WHERE w.id = b.id AND %s%s"
 	    " RETURNING w.id)"
 	    " SELECT (SELECT max(id) FROM b), (SELECT count(*) FROM u)",
@@ -74,7 +74,7 @@ int
 ctl_reset_events(PGconn *pq, const char *cmd, const struct ctl_filter *f, const char *scope,
     int dry_run, int64_t *count)
 {
-	struct ctl_buf	 sql = { 0 };
+	struct strbuf	 sql = { 0 };
 	const char	*params[8] = { NULL };
 	int		 nparams = dry_run ? 0 : 1, rc = -1;
 	struct ctl_walk	 w = { .cmd = cmd, .params = params, .ncounts = 1, .progress = reset_progress };
@@ -94,7 +94,7 @@ ctl_reset_events(PGconn *pq, const char *cmd, const struct ctl_filter *f, const 
 		rc = ctl_walk_ids(pq, &w);
 		*count = w.counts[0];
 	}
-	ctl_buf_free(&sql);
+	strbuf_free(&sql);
 	return rc;
 }
 

@@ -160,21 +160,21 @@ stats_print_json(const PGresult *types, const PGresult *recv, const PGresult *ca
 
 /* The processor's handled event types as a PostgreSQL array literal, into b. */
 static void
-stats_handled_types(struct ctl_buf *b)
+stats_handled_types(struct strbuf *b)
 {
 	size_t			 n;
 	const struct dispatch_entry *t = dispatch_table(&n);
 
-	ctl_buf_append(b, "{", 1);
+	strbuf_append(b, "{", 1);
 	for (size_t i = 0; i < n; i++)
-		ctl_buf_printf(b, "%s\"%s\"", i ? "," : "", t[i].event_type);	/* [a-z0-9._] only */
-	ctl_buf_append(b, "}", 1);
+		strbuf_printf(b, "%s\"%s\"", i ? "," : "", t[i].event_type);	/* [a-z0-9._] only */
+	strbuf_append(b, "}", 1);
 }
 
 int
 ctl_stats(struct ctl *ctl, int argc, char **argv)
 {
-	struct ctl_buf	 handled = { 0 };
+	struct strbuf	 handled = { 0 };
 	const char	*params[1];
 	PGconn		*pq = NULL;
 	PGresult	*types = NULL, *recv = NULL, *calls = NULL;
@@ -206,6 +206,6 @@ out:
 	PQclear(recv);
 	PQclear(types);
 	PQfinish(pq);
-	ctl_buf_free(&handled);
+	strbuf_free(&handled);
 	return rc;
 }
