@@ -16,12 +16,13 @@
 #include <libpq-fe.h>
 
 #include "config.h"
+#include "startup.h"
 #include "strbuf.h"
 #include "util.h"
 
-#define CTL_EXIT_OK	 0
-#define CTL_EXIT_RUNTIME 1
-#define CTL_EXIT_USAGE	 2
+#define CTL_EXIT_OK	 DH_EXIT_OK
+#define CTL_EXIT_RUNTIME DH_EXIT_FAILURE
+#define CTL_EXIT_USAGE	 DH_EXIT_USAGE
 
 struct ctl {
 	struct dh_config cfg;		/* DATABASE_URL, DIALPAD_WEBHOOK_SECRET, ... from the environment */

@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "ctl.h"
+#include "startup.h"
 
 /* One row per subcommand; `dialhookctl --help` lists them in this order. */
 static const struct ctl_command ctl_commands[] = {
@@ -44,6 +45,7 @@ ctl_usage(FILE *fp)
 		fprintf(fp, "  %-13s %s\n  %-13s   %s\n", ctl_commands[i].name, ctl_commands[i].synopsis, "",
 		    ctl_commands[i].help);
 	fprintf(fp, "\n'dialhookctl COMMAND --help' for details; --version for the version\n");
+	startup_exit_help(fp);
 }
 
 /* Generic per-subcommand help, for subcommands without their own. */
