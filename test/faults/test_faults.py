@@ -205,15 +205,9 @@ def pg_immediate_case(daemons, db, pg, tmp_path, spool):
     load = Load(ing.port, ev.bodies, threads=8, pace=scale(0.08, 0.05), max_seconds=scale(60, 240)).start()
     wait_until(lambda: load.acked >= len(ev.bodies) // 4, "a quarter acknowledged", timeout=60)
     down = scale(3.0, 8.0)
-    halted = False
-    try:
-        pg.halt("immediate")
-        halted = True
+    with pg.down("immediate"):
         acked_at_halt = load.acked
         time.sleep(down)
-    finally:
-        if halted:
-            pg.restart_same_port()
     ing.wait_http("/readyz", timeout=30)
     load.join(timeout=scale(90, 300))
     st = load.statuses()
@@ -349,10 +343,7 @@ def test_full_spool_503_then_recovers(daemons, db, pg, tmp_path):
     spool = tmp_path / "spool"
     ing = start_ingest(daemons, db, secret=SECRET, timeout=15, DIALHOOK_DB_TIMEOUT_MS=1000,
                        DIALHOOK_SPOOL_DIR=str(spool), DIALHOOK_SPOOL_MAX_BYTES="1M")
-    halted = False
-    try:
-        pg.halt("immediate")
-        halted = True
+    with pg.down("immediate"):
         # each body is ~1 kB: a 1 MiB spool is full after roughly a thousand events
         load = Load(ing.port, ev.bodies, threads=8, max_seconds=120).start().join(timeout=180)
         st = load.statuses()
@@ -361,9 +352,6 @@ def test_full_spool_503_then_recovers(daemons, db, pg, tmp_path):
         assert st.get(200, 0) > 0, f"nothing was spooled: {st}"
         size = sum(f.stat().st_size for f in spool.rglob("*") if f.is_file())
         assert size <= 1024 * 1024 + 64 * 1024, f"spool grew to {size} bytes over its 1 MiB cap"
-    finally:
-        if halted:
-            pg.restart_same_port()
     ing.wait_http("/readyz", timeout=30)
     conn = connect(db)
     try:

@@ -303,10 +303,7 @@ def test_readonly_spool_replays_every_event_once(daemons, db, sql, pg, spool):
         query(sql, stmt)
     sql.close()
     port = free_port()
-    halted = False
-    try:
-        pg.halt()
-        halted = True
+    with pg.down():
         spool_events(daemons, db, spool, 0, n)
         spool_events(daemons, db, spool, n, n)
         segs = segments(spool)
@@ -315,11 +312,6 @@ def test_readonly_spool_replays_every_event_once(daemons, db, sql, pg, spool):
         set_writable(spool, False)      # as ext4 errors=remount-ro would make it
         d = daemons.start("dialhook-ingest", env, http_port=port)
         d.wait_http("/healthz")
-        pg.restart_same_port()
-        halted = False
-    finally:
-        if halted:
-            pg.restart_same_port()
     want = {key(i) for i in range(2 * n)}
     wait_until(lambda: want <= keys_in_db(db), "every acknowledged event in webhook_events", timeout=60)
     time.sleep(5)  # replay goes on meanwhile if it loops
@@ -349,10 +341,7 @@ def test_readonly_spool_replays_every_event_once(daemons, db, sql, pg, spool):
 def test_spool_unwritable_while_database_down(daemons, db, pg, spool):
     port = free_port()
     env = ingest_env(db, port, secret=SECRET, DIALHOOK_SPOOL_DIR=spool, DIALHOOK_DB_TIMEOUT_MS=1000)
-    halted = False
-    try:
-        pg.halt()
-        halted = True
+    with pg.down():
         d = daemons.start("dialhook-ingest", env, http_port=port)
         d.wait_http("/readyz")
         status, _, raw = http_request("GET", port, "/readyz")
@@ -372,11 +361,6 @@ def test_spool_unwritable_while_database_down(daemons, db, pg, spool):
         assert http_request("GET", port, "/readyz")[0] == 200
         assert metric(port, "dialhook_ingest_spool_writable") == 1
         d.wait_log("outage spool written again")
-        pg.restart_same_port()
-        halted = False
-    finally:
-        if halted:
-            pg.restart_same_port()
     wait_until(lambda: key(100) in keys_in_db(db), "the spooled event replayed", timeout=30)
     assert not {key(i) for i in range(20)} & keys_in_db(db)
     assert d.stop() == 0

@@ -10,6 +10,7 @@ A binary that is not built fails the test that needs it (never a skip: make
 check builds every binary first, so a missing one is a broken build).
 """
 import base64
+import contextlib
 import hashlib
 import hmac
 import http.client
@@ -69,6 +70,16 @@ class Postgres:
     def halt(self, mode="fast"):
         env = dict(os.environ, PG_STOP_MODE=mode)
         subprocess.run(["sh", PG_SH, "halt", self.pgdir], check=True, env=env)
+
+    @contextlib.contextmanager
+    def down(self, mode="fast"):
+        """The cluster stopped (pg_ctl -m mode) for the with-block and started again on the
+        same port after it, also when the block fails."""
+        self.halt(mode)
+        try:
+            yield
+        finally:
+            self.restart_same_port()
 
     def restart_same_port(self):
         """Start again on the same port (the daemons keep their DATABASE_URL)."""

@@ -38,11 +38,8 @@ def test_wait_outlasts_a_database_that_starts_later(fresh_db, pg):
 
 
 def test_without_wait_it_fails_at_once(fresh_db, pg):
-    pg.halt()
-    try:
+    with pg.down():
         r, took = migrate(fresh_db)
-    finally:
-        pg.restart_same_port()
     assert r.returncode == 1
     assert "could not connect to the database" in r.stderr
     assert "waiting for the database" not in r.stderr
@@ -50,11 +47,8 @@ def test_without_wait_it_fails_at_once(fresh_db, pg):
 
 
 def test_too_short_a_wait_gives_up_with_a_clear_message(fresh_db, pg):
-    pg.halt()
-    try:
+    with pg.down():
         r, took = migrate(fresh_db, "--wait", "2s")
-    finally:
-        pg.restart_same_port()
     assert r.returncode == 1
     last = r.stderr.strip().splitlines()[-1]
     assert last.startswith("dialhookctl migrate: gave up waiting for the database after "), last

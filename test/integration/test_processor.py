@@ -372,15 +372,9 @@ def test_database_restart_mid_run(daemons, db, sql, pg):
     d = start_processor(daemons, db, DIALHOOK_POLL_INTERVAL_MS=100)
     wait_until(lambda: undone(sql) == 0, "the first drain", timeout=60, daemon=d)
     sql.close()
-    halted = False
-    try:
-        pg.halt()
-        halted = True
+    with pg.down():
         d.wait_log("database unavailable")
         assert d.proc.poll() is None
-    finally:
-        if halted:
-            pg.restart_same_port()
     conn = connect(db)
     try:
         insert(conn, second)

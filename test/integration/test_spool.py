@@ -77,8 +77,7 @@ def test_database_down_spooled_then_replayed_nothing_lost_nothing_twice(daemons,
     assert post(d, sign(call_event(0), SECRET))[2]["status"] == "stored"
     sql.close()
     statuses = []
-    try:
-        pg.halt()
+    with pg.down():
         for i in range(1, 41):
             statuses.append(post(d, sign(call_event(i), SECRET)))
         # a redelivery of an event stored before the outage, and one of an event spooled in it
@@ -87,8 +86,6 @@ def test_database_down_spooled_then_replayed_nothing_lost_nothing_twice(daemons,
         status, _, raw = http_request("GET", d.port, "/readyz")
         assert status == 200 and json.loads(raw)["database"] == "down"
         assert segments(spool), "nothing in the spool directory"
-    finally:
-        pg.restart_same_port()
     assert [s for s, _, _ in statuses if s != 200] == []
     assert {doc["status"] for _, _, doc in statuses} == {"spooled"}
     got = wait_keys(db, 41)
@@ -107,8 +104,7 @@ def test_spool_full_503_then_recovers(daemons, db, sql, pg, tmp_path):
     d = start_outage_ingest(daemons, db, spool, DIALHOOK_SPOOL_MAX_BYTES="1M")
     sql.close()
     acked, refused = [], []
-    try:
-        pg.halt()
+    with pg.down():
         for i in range(12):
             status, hdrs, doc = post(d, sign(call_event(i, pad=150 * 1024), SECRET))
             if status == 200:
@@ -120,8 +116,6 @@ def test_spool_full_503_then_recovers(daemons, db, sql, pg, tmp_path):
                 refused.append(i)
         assert acked and refused, (acked, refused)
         assert metric(d.port, "dialhook_ingest_spool_failures_total", 'reason="full"') >= 1
-    finally:
-        pg.restart_same_port()
     got = wait_keys(db, len(acked))
     assert sorted(got) == sorted(key(i) for i in acked)
     assert wait_no_segments(spool) == []
@@ -135,15 +129,12 @@ def test_kill_9_after_spooling_next_ingest_replays(daemons, db, sql, pg, tmp_pat
     spool = tmp_path / "spool"
     d = start_outage_ingest(daemons, db, spool)
     sql.close()
-    try:
-        pg.halt()
+    with pg.down():
         for i in range(25):
             status, _, doc = post(d, sign(call_event(i), SECRET))
             assert (status, doc["status"]) == (200, "spooled")
         d.proc.send_signal(signal.SIGKILL)
         d.wait()
-    finally:
-        pg.restart_same_port()
     assert segments(spool)
     d2 = start_outage_ingest(daemons, db, spool)
     got = wait_keys(db, 25)
@@ -156,8 +147,7 @@ def test_torn_tail_dropped_earlier_records_stored(daemons, db, sql, pg, tmp_path
     spool = tmp_path / "spool"
     d = start_outage_ingest(daemons, db, spool)
     sql.close()
-    try:
-        pg.halt()
+    with pg.down():
         for i in range(10):
             assert post(d, sign(call_event(i), SECRET))[2]["status"] == "spooled"
         assert d.stop() == 0      # SIGTERM seals the segment
@@ -166,8 +156,6 @@ def test_torn_tail_dropped_earlier_records_stored(daemons, db, sql, pg, tmp_path
         # a crash mid-write: the start of a record header, never acknowledged
         with open(segs[0], "ab") as f:
             f.write(b"DHSP\x01\x00\x00\x00\x00\x01\x00\x00garbage")
-    finally:
-        pg.restart_same_port()
     d2 = start_outage_ingest(daemons, db, spool)
     got = wait_keys(db, 10)
     assert sorted(got) == sorted(key(i) for i in range(10))
@@ -180,13 +168,10 @@ def test_torn_tail_dropped_earlier_records_stored(daemons, db, sql, pg, tmp_path
 def test_without_spool_still_503(daemons, db, sql, pg):
     d = start_outage_ingest(daemons, db, None)
     sql.close()
-    try:
-        pg.halt()
+    with pg.down():
         status, _, doc = post(d, sign(call_event(1), SECRET))
         assert status == 503 and doc["reason"] == "unavailable"
         assert http_request("GET", d.port, "/readyz")[0] == 503
-    finally:
-        pg.restart_same_port()
 
 
 def test_refused_record_kept_in_rejected_file_others_replayed(daemons, db, sql, pg, tmp_path):
@@ -201,12 +186,9 @@ def test_refused_record_kept_in_rejected_file_others_replayed(daemons, db, sql, 
     spool = tmp_path / "spool"
     d = start_outage_ingest(daemons, db, spool)
     sql.close()
-    try:
-        pg.halt()
+    with pg.down():
         for i in range(8):
             assert post(d, sign(call_event(i), SECRET))[2]["status"] == "spooled"
-    finally:
-        pg.restart_same_port()
     got = wait_keys(db, 7)
     assert sorted(got) == sorted(key(i) for i in range(8) if i != 3)
     assert wait_no_segments(spool) == []
