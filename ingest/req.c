@@ -198,6 +198,14 @@ req_answer(struct req_pool *p, struct req *r, enum store_outcome o, int64_t id)
 }
 
 int
+req_finish(struct req_pool *p, struct req *r, enum store_outcome o, int64_t id)
+{
+	if (r->state == REQ_ANSWERED)
+		return req_set_state(p, r, REQ_FREE, NULL);
+	return req_answer(p, r, o, id);
+}
+
+int
 req_answer_early(struct req_pool *p, struct req *r, enum store_outcome o)
 {
 	r->outcome = o;

@@ -123,6 +123,12 @@ int		 req_set_state(struct req_pool *p, struct req *r, enum req_state to,
 /* Answer r with (o, id) and release it: QUEUED, SPILLING, or SENT whose INSERT has ended. 0 or -1. */
 int		 req_answer(struct req_pool *p, struct req *r, enum store_outcome o, int64_t id);
 
+/*
+ * The INSERT r was part of has ended: release r if it was answered early
+ * (ANSWERED), else answer it with (o, id) as req_answer(). 0 or -1.
+ */
+int		 req_finish(struct req_pool *p, struct req *r, enum store_outcome o, int64_t id);
+
 /* Answer r, SENT with its INSERT still in flight, with o: ANSWERED until the INSERT ends. 0 or -1. */
 int		 req_answer_early(struct req_pool *p, struct req *r, enum store_outcome o);
 

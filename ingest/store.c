@@ -190,8 +190,9 @@ store_spool_add(struct store *st, struct req *r, size_t *n)
  * spill list (one the spool refuses gets 503 at once), then, if inflight,
  * every SENT request that has waited half the timeout by now (one the
  * spool refuses stays with its batch and deadline). One sync; then each is
- * answered STORE_SPOOLED, or STORE_UNAVAILABLE if the sync failed; the
- * in-flight ones stay with their batch (ANSWERED).
+ * answered STORE_SPOOLED, or STORE_UNAVAILABLE if the sync failed; an
+ * in-flight one stays with its batch (ANSWERED once spooled; unanswered if
+ * the sync failed, since its INSERT may still commit).
  */
 static void
 store_spool_group(struct store *st, bool inflight, int64_t now)
@@ -217,10 +218,12 @@ store_spool_group(struct store *st, bool inflight, int64_t now)
 		return;
 	o = spooler_sync(st->sp) == 0 ? STORE_SPOOLED : STORE_UNAVAILABLE;
 	for (size_t i = 0; i < n; i++) {
-		if (st->group[i]->state == REQ_SENT)
-			(void)req_answer_early(&st->reqs, st->group[i], o);
-		else
-			(void)req_answer(&st->reqs, st->group[i], o, 0);
+		r = st->group[i];
+		if (r->state != REQ_SENT)
+			(void)req_answer(&st->reqs, r, o, 0);
+		else if (o == STORE_SPOOLED)
+			(void)req_answer_early(&st->reqs, r, o);
+		/* else: its INSERT may still commit; it stays with its batch and deadline */
 	}
 }
 
@@ -354,10 +357,7 @@ store_batch_ok(struct store_slot *s, const PGresult *res)
 		} else {
 			metric_inc(st->m_dup);
 		}
-		if (r->state == REQ_ANSWERED)
-			(void)req_set_state(&st->reqs, r, REQ_FREE, NULL);
-		else
-			(void)req_answer(&st->reqs, r, id != 0 ? STORE_STORED : STORE_DUPLICATE, id);
+		(void)req_finish(&st->reqs, r, id != 0 ? STORE_STORED : STORE_DUPLICATE, id);
 	}
 	if (stored > 0)
 		store_want_wake(st);
@@ -388,14 +388,11 @@ store_batch_error(struct store_slot *s, const PGresult *res)
 		next = r->next;
 		if (fate == BATCHING_FATE_FAILED)
 			metric_inc(st->m_failed);
-		if (r->state == REQ_ANSWERED)
-			(void)req_set_state(&st->reqs, r, REQ_FREE, NULL);
-		else if (fate == BATCHING_FATE_SPOOL)
+		if (r->state != REQ_ANSWERED && fate == BATCHING_FATE_SPOOL)
 			(void)req_set_state(&st->reqs, r, REQ_SPILLING, NULL);
-		else if (fate == BATCHING_FATE_FAILED)
-			(void)req_answer(&st->reqs, r, STORE_FAILED, 0);
 		else
-			(void)req_answer(&st->reqs, r, STORE_UNAVAILABLE, 0);
+			(void)req_finish(&st->reqs, r, fate == BATCHING_FATE_FAILED ? STORE_FAILED :
+			    STORE_UNAVAILABLE, 0);
 	}
 }
 
@@ -753,10 +750,7 @@ store_fail_batch(struct store_slot *s, enum store_outcome o)
 
 	for (r = s->batch.head; r != NULL; r = next) {
 		next = r->next;
-		if (r->state == REQ_ANSWERED)
-			(void)req_set_state(&s->st->reqs, r, REQ_FREE, NULL);
-		else
-			(void)req_answer(&s->st->reqs, r, o, 0);
+		(void)req_finish(&s->st->reqs, r, o, 0);
 	}
 }
 
