@@ -328,15 +328,6 @@ batch_group_rows(struct batch *b)
 	b->nmerged = out;
 }
 
-/* Byte-order comparison where NULL sorts below every string. */
-static int
-str_cmp_null(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return (a != NULL) - (b != NULL);
-	return strcmp(a, b);
-}
-
 /* qsort: recordings by (app_id, call_id, url), url in byte order: the upsert's lock order. */
 static int
 rec_cmp(const void *x, const void *y)

@@ -3,8 +3,7 @@
 
 #include <string.h>
 
-/* Byte-order comparison where NULL sorts below every string. */
-static int
+int
 str_cmp_null(const char *a, const char *b)
 {
 	if (a == NULL || b == NULL)

@@ -72,6 +72,9 @@ void		 call_row_merge(struct call_row *dst, const struct call_row *src);
 /* Set the row's outcome from its other columns (see above). */
 void		 call_row_outcome(struct call_row *row);
 
+/* Byte-order comparison where NULL sorts below every string (the merges' text order). */
+int	 str_cmp_null(const char *a, const char *b);
+
 /* Order by (app_id, call_id), for grouping a batch and for lock order. */
 int		 call_row_cmp(const struct call_row *a, const struct call_row *b);
 

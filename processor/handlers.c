@@ -332,12 +332,27 @@ url_max(struct call_row *row, int k, const char *url)
 		row->col[k] = (struct call_value){ .set = true, .s = url };
 }
 
-/* Append one recording of the event's leg and raise recording_url or voicemail_url. */
+/*
+ * The longest recording URL kept. call_recordings is unique on (app_id,
+ * dialpad_call_id, url), and a B-tree entry must fit in a third of a page
+ * (about 2.7 kB): a longer URL would make PostgreSQL refuse the whole
+ * write, and the event would end dead. So it is a field error instead.
+ */
+#define RECORDING_URL_MAX 2048
+
+/*
+ * Append one recording of the event's leg (from payload field pf) and raise
+ * recording_url or voicemail_url; a URL over RECORDING_URL_MAX is a field error.
+ */
 static void
-add_recording(struct handler_output *out, struct call_recording r)
+add_recording(struct handler_output *out, enum payload_field pf, struct call_recording r)
 {
 	struct call_row	*row = out->row;
 
+	if (strlen(r.url) > RECORDING_URL_MAX) {
+		out->field_errors[pf]++;
+		return;
+	}
 	if (out->nrecs == out->caprecs) {
 		out->caprecs = out->caprecs ? out->caprecs * 2 : 64;
 		out->recs = xreallocarray(out->recs, out->caprecs, sizeof(*out->recs));
@@ -379,7 +394,8 @@ recording_item(const struct json_span *item, struct arena *a, struct handler_out
 	item_value(item, "recording_type", CT_TEXT, a, &type, out);
 	item_value(item, "duration", CT_MS, a, &dur, out);
 	item_value(item, "start_time", CT_TS, a, &start, out);
-	add_recording(out, (struct call_recording){ .url = url.s, .recording_id = id.set ? id.s : NULL,
+	add_recording(out, PF_RECORDING_DETAILS, (struct call_recording){ .url = url.s,
+	    .recording_id = id.set ? id.s : NULL,
 	    .recording_type = type.set ? type.s : NULL, .duration_ms = { dur.set, dur.i },
 	    .started_ms = { start.set, start.i } });
 }
@@ -396,14 +412,14 @@ recording_urls(const struct json_span *v, struct arena *a, struct handler_output
 		if (parse_value(CT_TEXT, v, a, &url) != 0)
 			out->field_errors[PF_RECORDING_URL]++;
 		else if (url.set)
-			add_recording(out, (struct call_recording){ .url = url.s });
+			add_recording(out, PF_RECORDING_URL, (struct call_recording){ .url = url.s });
 		return;
 	}
 	while (json_array_next(v, &cur, &e) == 0) {
 		if (parse_value(CT_TEXT, &e, a, &url) != 0)
 			out->field_errors[PF_RECORDING_URL]++;
 		else if (url.set)
-			add_recording(out, (struct call_recording){ .url = url.s });
+			add_recording(out, PF_RECORDING_URL, (struct call_recording){ .url = url.s });
 	}
 }
 
@@ -425,7 +441,7 @@ get_recordings(const struct payload_spans *s, struct arena *a, struct handler_ou
 		if (parse_value(CT_TEXT, &v, a, &link) != 0)
 			out->field_errors[PF_VOICEMAIL_LINK]++;
 		else if (link.set)
-			add_recording(out, (struct call_recording){ .url = link.s,
+			add_recording(out, PF_VOICEMAIL_LINK, (struct call_recording){ .url = link.s,
 			    .recording_type = "voicemail" });
 	}
 	if (present(s, PF_RECORDING_URL, &v))

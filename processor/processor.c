@@ -340,7 +340,7 @@ proc_committed(struct processor *p)
 	proc_log_failures(b);
 	proc_log_field_errors(b);
 	/* isolated=yes only on a bisection's batches (else the LOG_END there ends the list) */
-	log_info("batch committed", LOG_U("events", b->n), LOG_U("calls", b->nrows),
+	log_info("batch committed", LOG_U("events", b->n), LOG_U("calls", b->nmerged),
 	    LOG_U("handled", b->handled), LOG_U("skipped", b->skipped), LOG_U("failed", b->failed),
 	    LOG_U("dead", b->dead), LOG_F("took_ms", took * 1e3), LOG_F("db_ms", db * 1e3),
 	    LOG_F("claim_ms", (double)p->step_us[PS_CLAIM] / 1e3),

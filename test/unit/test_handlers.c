@@ -692,6 +692,38 @@ test_wrong_types_are_ignored_and_counted(void **state)
 	assert_int_equal(nerrors(), 0);
 }
 
+/* A recording URL too long for call_recordings' unique key is a field error, whatever its source. */
+static void
+test_overlong_recording_url(void **state)
+{
+	static const char *const pre[] = {
+		"{\"call_id\":1,\"recording_url\":\"https://x.invalid/",
+		"{\"call_id\":1,\"voicemail_link\":\"https://x.invalid/",
+		"{\"call_id\":1,\"recording_details\":[{\"url\":\"https://x.invalid/",
+	};
+	static const char *const post[] = { "\"}", "\"}", "\"}]}" };
+	static const char *const field[] = { "recording_url", "voicemail_link", "recording_details" };
+	char		 tail[2100], json[2300];
+
+	(void)state;
+	memset(tail, 'a', sizeof(tail) - 1);
+	tail[sizeof(tail) - 1] = '\0';
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(json, sizeof(json), "%s%s%s", pre[i], tail, post[i]);
+		struct call_row r = ok("call.recording", json);
+
+		assert_int_equal(out.nrecs, 0);
+		assert_int_equal(errors_of(field[i]), 1);
+		assert_unset(r, recording_url);
+		assert_unset(r, voicemail_url);
+	}
+	tail[2000] = '\0';		/* a long but storable one is kept */
+	snprintf(json, sizeof(json), "%s%s%s", pre[0], tail, post[0]);
+	ok("call.recording", json);
+	assert_int_equal(out.nrecs, 1);
+	assert_int_equal(nerrors(), 0);
+}
+
 /* Timestamps are exact int64 ms, within timestamptz's range. */
 static void
 test_timestamps(void **state)
@@ -1016,6 +1048,7 @@ main(void)
 		cmocka_unit_test(test_member_semantics),
 		cmocka_unit_test(test_data_failures),
 		cmocka_unit_test(test_wrong_types_are_ignored_and_counted),
+		cmocka_unit_test(test_overlong_recording_url),
 		cmocka_unit_test(test_timestamps),
 		cmocka_unit_test(test_labels_canonical),
 		cmocka_unit_test(test_merge_permutations),
