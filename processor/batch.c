@@ -169,11 +169,9 @@ batch_write_sql(void)
 		    call_columns[newest_col[i]].name);
 	fprintf(f, "), done AS (UPDATE webhook_events SET processed_at = now() WHERE id = ANY($%d::int8[])"
 	    " RETURNING 1), bad AS (UPDATE webhook_events e SET attempts = e.attempts + 1,"
-	    " last_error = f.err, next_attempt_at = CASE WHEN f.dead THEN NULL"
-	    " ELSE now() + f.delay * interval '1 millisecond' END,"
-	    " dead_at = CASE WHEN f.dead THEN now() END FROM unnest($%d::int8[], $%d::text[], $%d::int8[],"
-	    " $%d::bool[]) AS f(id, err, delay, dead) WHERE e.id = f.id RETURNING 1),",
-	    BP_DONE + 1, BP_FAIL_ID + 1, BP_FAIL_ERR + 1, BP_FAIL_DELAY + 1, BP_FAIL_DEAD + 1);
+	    " last_error = f.err, next_attempt_at = NULL, dead_at = now()"
+	    " FROM unnest($%d::int8[], $%d::text[]) AS f(id, err) WHERE e.id = f.id RETURNING 1),",
+	    BP_DONE + 1, BP_FAIL_ID + 1, BP_FAIL_ERR + 1);
 	fprintf(f, " rec AS (INSERT INTO call_recordings AS r (app_id, dialpad_call_id, url, recording_id,"
 	    " recording_type, duration_ms, started_at) SELECT unnest($%d::text[]), unnest($%d::int8[]),"
 	    " unnest($%d::text[]), unnest($%d::text[]), unnest($%d::text[]), unnest($%d::int8[]),"
@@ -530,7 +528,7 @@ batch_render_recordings(struct batch *b)
 	}
 }
 
-/* The processed ids and the failures. */
+/* The processed ids and the failures (data failures: dead at once, batch_data_failure). */
 static void
 batch_render_events(struct batch *b)
 {
@@ -539,8 +537,6 @@ batch_render_events(struct batch *b)
 	pgarray_begin_typed(&p[BP_DONE], PGARRAY_INT8, b->n - b->failed);
 	pgarray_begin_typed(&p[BP_FAIL_ID], PGARRAY_INT8, b->failed);
 	pgarray_begin_typed(&p[BP_FAIL_ERR], PGARRAY_TEXT, b->failed);
-	pgarray_begin_typed(&p[BP_FAIL_DELAY], PGARRAY_INT8, b->failed);
-	pgarray_begin_typed(&p[BP_FAIL_DEAD], PGARRAY_BOOL, b->failed);
 	for (size_t i = 0; i < b->n; i++) {
 		const struct batch_event *ev = &b->ev[i];
 
@@ -550,8 +546,6 @@ batch_render_events(struct batch *b)
 		}
 		pgarray_add_int8(&p[BP_FAIL_ID], ev->id);
 		put_text(&p[BP_FAIL_ERR], true, ev->error ? ev->error : "failed");
-		pgarray_add_int8(&p[BP_FAIL_DELAY], ev->delay_ms);
-		pgarray_add_bool(&p[BP_FAIL_DEAD], ev->dead);
 	}
 }
 

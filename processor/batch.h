@@ -69,10 +69,8 @@ enum batch_param {
 	BP_NEWEST = BP_COLS + CC_N,			/* <column>_event_ms per NEWEST column */
 	BP_REC = BP_NEWEST + CALL_NNEWEST,		/* app_id, dialpad_call_id, url, ... */
 	BP_DONE = BP_REC + 7,				/* ids marked processed */
-	BP_FAIL_ID,
+	BP_FAIL_ID,					/* data failures: dead at once */
 	BP_FAIL_ERR,
-	BP_FAIL_DELAY,
-	BP_FAIL_DEAD,
 	BATCH_NPARAMS
 };
 

@@ -120,7 +120,6 @@ test_groups_and_renders(void **state)
 	assert_string_equal(show(&b, BP_NEWEST), "{4,9,NULL}");
 	assert_string_equal(show(&b, BP_DONE), "{11,12,13,14,18}");
 	assert_string_equal(show(&b, BP_FAIL_ID), "{15,16,17}");
-	assert_string_equal(show(&b, BP_FAIL_DEAD), "{t,t,t}");
 	assert_string_equal(show(&b, BP_FAIL_ERR), "{data: no usable call_id,data: no usable call_id,"
 	    "data: payload is not valid JSON}");
 	assert_string_equal(show(&b, BP_REC + 2), "{}");
